@@ -1,0 +1,1 @@
+"""funnel-warehouse: the Dagster code location and its CLI."""
