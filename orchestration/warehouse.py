@@ -22,6 +22,7 @@ def connect(path: Path | str, *, memory_limit: str | None = None, threads: int |
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    con.execute("set enable_progress_bar = false")
     if memory_limit:
         con.execute(f"set memory_limit = '{memory_limit}'")
     if threads:

@@ -1,0 +1,72 @@
+{#
+    Time helpers. Raw timestamps are naive UTC; reporting periods are cut in
+    var('reporting_timezone'). Engine-specific syntax sits in dispatched macros.
+#}
+
+{# A naive UTC timestamp expressed as naive local time in the reporting timezone. #}
+{% macro to_reporting_tz(col) -%}
+    {%- set tz = var('reporting_timezone', 'UTC') -%}
+    {%- if tz | upper in ('UTC', 'ETC/UTC', 'GMT', 'Z') -%}
+        {{ col }}
+    {%- else -%}
+        {{ return(adapter.dispatch('to_reporting_tz', 'funnel_warehouse')(col, tz)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__to_reporting_tz(col, tz) -%}
+    cast((({{ col }}) at time zone 'UTC') at time zone '{{ tz }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro spark__to_reporting_tz(col, tz) -%}
+    from_utc_timestamp({{ col }}, '{{ tz }}')
+{%- endmacro %}
+
+
+{# First day (date) of the reporting-timezone month that contains a naive UTC timestamp. #}
+{% macro reporting_month(col) -%}
+    cast({{ dbt.date_trunc('month', funnel_warehouse.to_reporting_tz(col)) }} as date)
+{%- endmacro %}
+
+{# Reporting-timezone calendar date of a naive UTC timestamp. #}
+{% macro reporting_date(col) -%}
+    cast({{ funnel_warehouse.to_reporting_tz(col) }} as date)
+{%- endmacro %}
+
+
+{# "Now" for ages and open stages: var('as_of') when set, else the current UTC time. #}
+{% macro as_of() -%}
+    {%- set v = var('as_of', none) -%}
+    {%- if v is none or v == '' -%}
+        {{ return(adapter.dispatch('current_utc_timestamp', 'funnel_warehouse')()) }}
+    {%- else -%}
+        cast('{{ v }}' as {{ dbt.type_timestamp() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__current_utc_timestamp() -%}
+    cast(current_timestamp at time zone 'UTC' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro spark__current_utc_timestamp() -%}
+    to_utc_timestamp(current_timestamp(), current_timezone())
+{%- endmacro %}
+
+
+{# Fractional days between two timestamps (end − start), as a double. #}
+{% macro days_between(start_col, end_col) -%}
+    cast({{ dbt.datediff(start_col, end_col, 'second') }} as {{ funnel_warehouse.type_double() }}) / 86400.0
+{%- endmacro %}
+
+
+{# 8-byte floating point type (dbt.type_float() is 4-byte on some engines). #}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'funnel_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro postgres__type_double() -%}
+    double precision
+{%- endmacro %}

@@ -1,0 +1,53 @@
+{#
+    normalize_email(col): trimmed, lowercased, "mailto:", spaces and angle brackets removed;
+    anything that is not shaped like local@domain.tld becomes null (so junk never matches).
+    Dots and +tags are kept: they are part of the address for most providers.
+#}
+{% macro normalize_email(col) -%}
+    {%- set cleaned = funnel_warehouse.regex_replace_all("lower(trim(" ~ col ~ "))", '^mailto:|[<> ]', '') -%}
+    case
+        when {{ funnel_warehouse.regex_matches(cleaned, '^[^@]+@[^@]+[.][^@.]+$') }} then {{ cleaned }}
+    end
+{%- endmacro %}
+
+
+{#
+    normalize_phone(col, country=none): E.164 where the number says enough, else best effort.
+
+      * an extension (ext / x / # / 分机 …) is dropped, then every non-digit;
+      * fewer than 7 or more than 15 digits -> null (not a phone number);
+      * written with + or 00 -> '+' || digits (the caller gave the country code);
+      * 10 digits not starting with 0/1 and country US/CA/unknown -> +1 (NANP);
+      * 11 digits starting with 1 and country US/CA -> +1 (NANP with trunk 1);
+      * 11 digits 1[3-9]… (Chinese mobile) -> +86;  86 1[3-9]… (13 digits) -> +86…;
+      * country China and a 0-prefixed landline -> +86 without the trunk 0;
+      * anything else -> the bare digits (no +: the country is unknown, not E.164).
+    `country` is an optional column/expression (free text like 'USA', 'US', 'China', '中国').
+#}
+{% macro normalize_phone(col, country=none) -%}
+    {%- set no_ext = funnel_warehouse.regex_replace_all("lower(trim(" ~ col ~ "))", '(ext|x|#|分机|轉|转).*$', '') -%}
+    {%- set digits = funnel_warehouse.regex_replace_all(no_ext, '[^0-9]', '') -%}
+    {%- set n = dbt.length(digits) -%}
+    {%- if country is none -%}
+        {%- set is_nanp = 'false' -%}
+        {%- set nanp_or_unknown = 'true' -%}
+        {%- set is_cn = 'false' -%}
+    {%- else -%}
+        {%- set c = "lower(trim(" ~ country ~ "))" -%}
+        {%- set is_nanp = "coalesce(" ~ c ~ " in ('us', 'usa', 'united states', 'united states of america', 'ca', 'can', 'canada'), false)" -%}
+        {%- set nanp_or_unknown = "(" ~ is_nanp ~ " or nullif(" ~ c ~ ", '') is null)" -%}
+        {%- set is_cn = "coalesce(" ~ c ~ " in ('cn', 'chn', 'china', 'prc', '中国', '中国大陆'), false)" -%}
+    {%- endif -%}
+    case
+        when {{ col }} is null then null
+        when {{ n }} < 7 or {{ n }} > 15 then null
+        when trim({{ col }}) like '+%' then '+' || {{ digits }}
+        when {{ digits }} like '00%' then '+' || substr({{ digits }}, 3)
+        when {{ n }} = 10 and substr({{ digits }}, 1, 1) not in ('0', '1') and {{ nanp_or_unknown }} then '+1' || {{ digits }}
+        when {{ n }} = 11 and {{ digits }} like '1%' and {{ is_nanp }} then '+' || {{ digits }}
+        when {{ n }} = 11 and {{ digits }} like '1%' and substr({{ digits }}, 2, 1) in ('3', '4', '5', '6', '7', '8', '9') then '+86' || {{ digits }}
+        when {{ n }} = 13 and {{ digits }} like '861%' then '+' || {{ digits }}
+        when {{ is_cn }} and {{ digits }} like '0%' and {{ n }} in (10, 11, 12) then '+86' || substr({{ digits }}, 2)
+        else {{ digits }}
+    end
+{%- endmacro %}

@@ -1,0 +1,88 @@
+-- One row per form submission with the canonical lead it belongs to. Match on normalized email
+-- first, then on normalized phone; among candidate leads prefer the one created soonest at or
+-- after the submission (the lead the form created), else the latest one created before it
+-- (a known lead inquiring again). Unmatched submissions keep lead_id null.
+
+with
+
+submissions as (
+
+    select submission_id, submitted_at, email, phone from {{ ref('stg_forms__submissions') }}
+
+),
+
+leads as (
+
+    select lead_id, email, phone, created_at from {{ ref('stg_crm__leads') }}
+
+),
+
+merged as (
+
+    select lead_id, canonical_lead_id from {{ ref('int_leads__merged') }}
+
+),
+
+candidates as (
+
+    select
+        submissions.submission_id,
+        leads.lead_id,
+        leads.created_at as lead_created_at,
+        1 as method_priority,
+        'email' as match_method
+    from submissions
+    inner join leads
+        on submissions.email = leads.email
+
+    union all
+
+    select
+        submissions.submission_id,
+        leads.lead_id,
+        leads.created_at as lead_created_at,
+        2 as method_priority,
+        'phone' as match_method
+    from submissions
+    inner join leads
+        on submissions.phone = leads.phone
+
+),
+
+ranked as (
+
+    select
+        candidates.*,
+        row_number() over (
+            partition by candidates.submission_id
+            order by
+                candidates.method_priority,
+                case when candidates.lead_created_at >= submissions.submitted_at then 0 else 1 end,
+                abs({{ dbt.datediff('submissions.submitted_at', 'candidates.lead_created_at', 'second') }}),
+                candidates.lead_id
+        ) as candidate_rank
+    from candidates
+    inner join submissions
+        on candidates.submission_id = submissions.submission_id
+
+),
+
+final as (
+
+    select
+        submissions.submission_id,
+        submissions.submitted_at,
+        merged.canonical_lead_id as lead_id,
+        ranked.lead_id as matched_crm_lead_id,
+        ranked.match_method,
+        ranked.lead_created_at as matched_lead_created_at
+    from submissions
+    left join ranked
+        on submissions.submission_id = ranked.submission_id
+        and ranked.candidate_rank = 1
+    left join merged
+        on ranked.lead_id = merged.lead_id
+
+)
+
+select * from final

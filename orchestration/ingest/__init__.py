@@ -1,0 +1,1 @@
+"""Ingest: vendor export files in the landing folder → canonical ``raw`` tables (see run.py)."""
