@@ -58,18 +58,35 @@ def _stable_int(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "big")
 
 
+_LOW2 = [a + b for a in BASE62 for b in BASE62]  # the last two digits, precomputed
+_LOW2_BITS = [(("A" <= v[0] <= "Z") << 3) | (("A" <= v[1] <= "Z") << 4) for v in _LOW2]
+
+
 class SalesforceIds:
-    """Sequential ids for one object, like an org's: prefix + pod '5g' + '0' + 9 base-62 digits."""
+    """Sequential ids for one object, like an org's: prefix + pod '5g' + '0' + 9 base-62 digits.
+
+    Millions of ids are issued per run, so the first 13 characters and their share of the
+    case-safe suffix are recomputed only when they change (every 3,844 ids).
+    """
 
     def __init__(self, obj: str, seed: int) -> None:
         self.prefix = KEY_PREFIX[obj] + "5g0"
         # Real orgs do not start at zero; start somewhere seed-dependent but far from overflow.
         self._next = 62**6 + _stable_int(obj, seed) % 62**7
+        self._high = -1
+        self._head = self._suffix12 = ""
+        self._bits3 = 0
 
     def next(self) -> str:
-        id15 = self.prefix + base62(self._next, 9)
+        high, low = divmod(self._next, 3844)
         self._next += 1
-        return id15 + case_safe_suffix(id15)
+        if high != self._high:
+            self._high = high
+            self._head = self.prefix + base62(high, 7)
+            full = case_safe_suffix(self._head + "00")
+            self._suffix12 = full[:2]
+            self._bits3 = _SUFFIX_ALPHABET.index(full[2])
+        return self._head + _LOW2[low] + self._suffix12 + _SUFFIX_ALPHABET[self._bits3 | _LOW2_BITS[low]]
 
 
 class ShortIds:

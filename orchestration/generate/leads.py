@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from itertools import accumulate
 
 from .fmt import DAY, HOUR, add_months, epoch
 from .ids import SalesforceIds
@@ -51,12 +52,16 @@ class LeadFactory:
         self.accounts: dict[int, list] = {}  # company index -> [account id, created ts, first won ts]
         self.serial = 0
         self.campaigns = campaigns
+        self._by_source = {(src, m): [c for c in campaigns if c.source == src and (c.month is None or c.month == m)]
+                           for src in LEAD_SOURCES for m in range(months)}
+        self._source_cum = [list(accumulate(source_weights(scn, m))) for m in range(months)]
+        self._industry_cum = list(accumulate(INDUSTRY_WEIGHTS))
         self.submissions = SubmissionMaker(self.rng, self.start_ts)
 
     # -- choices -------------------------------------------------------------------------------
     def _campaign(self, source: str, comp: Company, month: int, ts: int) -> Campaign | None:
         rng, apac = self.rng, comp.country in ("China", "Singapore")
-        by = [c for c in self.campaigns if c.source == source and (c.month is None or c.month == month)]
+        by = self._by_source[(source, month)]
         if source == "Paid Search":
             by = [c for c in by if (c.currency == "CNY") == apac]
             return rng.choices(by, weights=[{"Search Brand US": 35, "Search Generic Analytics": 40}.get(c.name, 25)
@@ -83,8 +88,8 @@ class LeadFactory:
     def make(self, month: int) -> list[Lead]:
         """The next distinct lead of the month, plus its duplicate and a junk lead when drawn."""
         rng = self.rng
-        source = rng.choices(LEAD_SOURCES, weights=source_weights(self.scn, month))[0]
-        ind = rng.choices(range(len(INDUSTRIES)), weights=INDUSTRY_WEIGHTS)[0]
+        source = rng.choices(LEAD_SOURCES, cum_weights=self._source_cum[month])[0]
+        ind = rng.choices(range(len(INDUSTRIES)), cum_weights=self._industry_cum)[0]
         k = int(self.companies_per_industry * rng.random() ** 2)  # a few companies send many leads
         comp = company(self.seed, k * len(INDUSTRIES) + ind)
         if source == "Event":  # the event decides when its leads arrive
@@ -166,7 +171,7 @@ class LeadFactory:
             lead.status = _pick(rng, UNQUALIFIED_OUTCOMES)
             if lead.status == "Unqualified":
                 lead.disqualify_reason = _pick(rng, DISQUALIFY_REASONS)
-        times = [t0, decided if decided < export_at else t0] + [t.ts for t in lead.tasks]
+        times = [t0, decided if decided < export_at else t0, lead.converted_at or t0] + [t.ts for t in lead.tasks]
         lead.last_modified = max(x for x in times if x < export_at)
 
     def _task(self, lead: Lead, ts: int, subject: str, what_id: str) -> None:
@@ -234,6 +239,7 @@ class LeadFactory:
         junk.company = Company(comp.index, rng.choice(("Test", "asdf", "N/A", "test company")), comp.industry,
                                "", "", "", "", 0, 0, "example.com", False)
         junk.status = rng.choice(("New", "Unqualified"))
+        junk.disqualify_reason = "Spam / Test" if junk.status == "Unqualified" else ""
         return junk
 
 

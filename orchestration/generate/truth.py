@@ -67,6 +67,7 @@ class TruthRecorder:
             n["skipped_proposal"] += opp.skipped_proposal
             n["reopened"] += opp.reopened
             n["closed_lost"] += opp.events[-1].stage == "Closed Lost"
+            n["ever_lost"] += any(e.stage == "Closed Lost" for e in opp.events)
             n[f"opportunities_{opp.currency}"] += 1
             if opp.events[-1].stage == "Closed Lost":
                 at = OPPORTUNITY_STAGE_TO_STAGE[opp.events[-2].stage]
@@ -125,7 +126,9 @@ class TruthRecorder:
                                          for (st, r), c in sorted(self.lost.items())]},
             "shares": {
                 "skip_proposal": share(SHARES["skip_proposal"], "skipped_proposal", "reached_negotiation",
-                                       "lead opportunities that reached negotiation with no proposal-stage history"),
+                                       "lead opportunities that reached negotiation with no proposal-stage "
+                                       "history (realized is a little higher: skipping deals reach negotiation "
+                                       "sooner, so more of them are there by the export time)"),
                 "duplicate_leads": share(SHARES["duplicate_leads"], "duplicate_leads", "distinct_leads",
                                          "extra Lead rows (same email+company, 2h-4d later) per distinct lead; "
                                          "pairs in .truth/duplicate_leads.csv"),
@@ -135,9 +138,10 @@ class TruthRecorder:
                     round(SHARES["first_contact"] * SHARES["first_contact_24h_given_contact"], 6),
                     "first_contact_within_24h", "distinct_leads",
                     "distinct leads whose earliest Task.CreatedDate is within 24h of Lead.CreatedDate"),
-                "reopened": share(SHARES["reopen"], "reopened", "closed_lost",
-                                  "lead opportunities with a Closed Lost followed by an open stage (realized: "
-                                  "per currently Closed Lost, approximate)"),
+                "reopened": share(SHARES["reopen"], "reopened", "ever_lost",
+                                  "lead opportunities with a Closed Lost followed by an open stage, per lead "
+                                  "opportunity ever Closed Lost (realized is lower: re-openings after the export "
+                                  "time are not in the files)"),
             },
             "counts": dict(sorted(n.items())),
             "fx": {"base_currency": "USD", "CNY_per_USD": FX_CNY_PER_USD},

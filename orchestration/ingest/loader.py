@@ -185,7 +185,7 @@ def _typed_select(plan: ReadPlan, cols: _Columns, relpath: str) -> tuple[str, li
             reasons.append(f"case when c{i} is not null and v{i} is null then "
                            f"{label} || ' ' || quote_value(c{i}) || ' is not a valid {col.kind}' end")
         if col.required or name in target.required:
-            reasons.append(f"case when v{i} is null then {label} || ' is empty' end")
+            reasons.append(f"case when v{i} is null and c{i} is null then {label} || ' is empty' end")
     summary = cols.resolve_refs(plan.summary_predicate) if plan.summary_predicate else "false"
     reason_sql = "nullif(concat_ws('; ', " + ", ".join(reasons) + "), '')" if reasons else "cast(null as varchar)"
     outputs = ", ".join(f"v{i} as {quote_ident(n)}" for i, n in enumerate(target.columns))

@@ -166,10 +166,11 @@ class _Accumulator:
             self.unexpected_count += int(result.get("unexpected_count") or 0)
             self._add_samples(result, pii, sample_size)
         else:
-            if not r.success and self.all_passed:
-                self.observed = result.get("observed_value")
-            elif self.observed is None:
-                self.observed = result.get("observed_value")
+            observed = result.get("observed_value")
+            if result.get("details"):  # e.g. which columns are missing
+                observed = {"observed_value": observed, "details": result["details"]}
+            if (not r.success and self.all_passed) or self.observed is None:
+                self.observed = observed
             self.all_passed = self.all_passed and bool(r.success)
 
     def _add_samples(self, result: Mapping[str, Any], pii: tuple[str, ...], sample_size: int) -> None:

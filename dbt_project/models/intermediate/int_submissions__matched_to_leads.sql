@@ -1,7 +1,7 @@
 -- One row per form submission with the canonical lead it belongs to. Match on normalized email
--- first, then on normalized phone; among candidate leads prefer the one created soonest at or
--- after the submission (the lead the form created), else the latest one created before it
--- (a known lead inquiring again). Unmatched submissions keep lead_id null.
+-- first, then on normalized phone; among candidate leads take the one created closest in time to
+-- the submission (the lead the form created minutes later, or the known lead inquiring again),
+-- a lead created after the submission winning a tie. Unmatched submissions keep lead_id null.
 
 with
 
@@ -57,8 +57,8 @@ ranked as (
             partition by candidates.submission_id
             order by
                 candidates.method_priority,
-                case when candidates.lead_created_at >= submissions.submitted_at then 0 else 1 end,
                 abs({{ dbt.datediff('submissions.submitted_at', 'candidates.lead_created_at', 'second') }}),
+                case when candidates.lead_created_at >= submissions.submitted_at then 0 else 1 end,
                 candidates.lead_id
         ) as candidate_rank
     from candidates

@@ -71,6 +71,11 @@ class GoogleAdsReportAdapter:
                     label="Total: Campaigns",
                     measures={"spend": "Cost", "impressions": "Impr." if has_any(fields, "Impr.") else "Impressions"},
                 )
-            return ReadPlan(adapter=self.name, source_system="google_ads", target_table="ad_spend", columns=columns,
+            plan = ReadPlan(adapter=self.name, source_system="google_ads", target_table="ad_spend", columns=columns,
                             header_line=i, summary_predicate=summary, total_check=total, delivery="snapshot")
+            if has_any(fields, "Ad group", "Ad status", "Ad type", "Ad name"):
+                plan.target_table = None
+                plan.ignore_reason = ("Google Ads ad-group/ad-level report recognised; spend is taken from campaign-level "
+                                      "reports only, so the same cost is never counted twice (deliver the Campaign report)")
+            return plan
         return None

@@ -1,0 +1,47 @@
+"""Great Expectations suites as blocking Dagster asset checks on each raw table's new delivery.
+
+The check validates only the load ids the latest ingest materialization recorded (the night's
+delta), so its cost follows the delivery size, not the history. A critical failure blocks every
+asset downstream of that table; warnings are recorded in ``quality.dq_results`` and shown here.
+"""
+
+
+import json
+
+import dagster as dg
+
+from orchestration.assets.ingest import RAW_KEYS
+from orchestration.resources import WRITER_POOL, WarehouseResource
+
+
+def _delivery_load_ids(context: dg.AssetCheckExecutionContext, key: dg.AssetKey) -> list[str]:
+    event = context.instance.get_latest_materialization_event(key)
+    if event is None or event.asset_materialization is None:
+        return []
+    raw = event.asset_materialization.metadata.get("load_ids")
+    return json.loads(raw.value) if raw is not None else []
+
+
+def _build_check(table_name: str, key: dg.AssetKey) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=key, name="gx_delivery_suite", blocking=True, pool=WRITER_POOL,
+                    description=f"Great Expectations suite expectations/{table_name}.yml on the new delivery.")
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        from orchestration.quality import run_quality_suite
+
+        load_ids = _delivery_load_ids(context, key)
+        if not load_ids:
+            return dg.AssetCheckResult(passed=True, metadata={"load_ids": "[]", "note": "no new delivery"})
+        with warehouse.connect() as con:
+            result = run_quality_suite(con, table_name, load_ids, context.run.run_id)
+        return dg.AssetCheckResult(
+            passed=result.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=result.to_metadata(),
+            description=result.message,
+        )
+
+    _check.__name__ = f"gx_{table_name}"
+    return _check
+
+
+QUALITY_CHECKS = [_build_check(name, key) for name, key in RAW_KEYS.items()]

@@ -1,0 +1,67 @@
+"""Run the whole asset graph once, in process — what ``funnel build`` and the tests call.
+
+Dagster is the engine in every path (CLI, schedule, sensor, UI), so the CLI cannot drift from what
+the nightly schedule runs. Failures are collected into a :class:`BuildOutcome` whose message names
+the step, the file and the check, for a person reading a terminal or an alert.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.settings import Settings
+
+
+@dataclass
+class BuildOutcome:
+    success: bool
+    run_id: str
+    seconds: float
+    published: Path | None
+    failures: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _failure_text(data) -> str:
+    """The message a person needs: a dg.Failure's description, else the root exception."""
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description.strip()
+    err = data.error
+    if err is None:
+        return "unknown error"
+    while err.cause is not None:
+        err = err.cause
+    text = err.message.strip()
+    prefix = f"{err.cls_name}: " if err.cls_name else ""
+    return prefix + text.removeprefix(prefix)
+
+
+def run_build(settings: Settings, *, log_level: str = "WARNING") -> BuildOutcome:
+    import dagster as dg
+
+    settings.export_env()
+    from orchestration.definitions import build_definitions
+
+    started = time.monotonic()
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("nightly_build")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+        failures, failed_checks, warnings = [], [], []
+        for event in result.all_events:
+            if event.event_type_value == "STEP_FAILURE":
+                failures.append(f"{event.step_key}: {_failure_text(event.step_failure_data)}")
+            elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+                ev = event.event_specific_data
+                if not ev.passed:
+                    line = f"{ev.asset_key.to_user_string()} · {ev.check_name}: {ev.description or 'failed'}"
+                    (warnings if ev.severity.value == "WARN" else failed_checks).append(line)
+        published = settings.published if settings.published.exists() else None
+        return BuildOutcome(result.success and not failed_checks, result.run_id, time.monotonic() - started,
+                            published, failures, failed_checks, warnings)

@@ -1,0 +1,151 @@
+"""``funnel``: generate sample exports, build the warehouse, roll back, inspect.
+
+The stable contract BI dashboards rely on: ``funnel build --landing DIR --out DIR`` publishes
+``<out>/funnel.duckdb`` with the marts in schema ``marts`` and exits non-zero, with a message that
+names the file, the check and the count, when a critical check fails.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="funnel-warehouse: sales-funnel exports → validated, BI-ready marts.", no_args_is_help=True,
+                  add_completion=False)
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings(landing: Optional[Path], out: Optional[Path]):
+    from orchestration.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(landing_dir=landing, out_dir=out)
+    except SettingsError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2)
+
+
+@app.command()
+def generate(
+    out: Path = typer.Option(Path("demo/landing"), "--out", help="Landing folder to write the exports into."),
+    leads: int = typer.Option(10_000, help="Number of leads (scales to millions; streamed, not held in memory)."),
+    seed: int = typer.Option(42, help="Random seed: the same seed writes the same bytes."),
+    start: str = typer.Option("2026-01-01", help="First day of generated activity (YYYY-MM-DD)."),
+    months: int = typer.Option(6, help="Months of activity."),
+    scenario: str = typer.Option("default", help="Planted-truth scenario."),
+):
+    """Write realistic sample exports (Salesforce, Tally forms, Google Ads) and their planted truth."""
+    from orchestration.generate import generate as run_generate
+
+    with console.status(f"generating {leads:,} leads into {out} …"):
+        truth = run_generate(out, leads=leads, seed=seed, start=date.fromisoformat(start), months=months, scenario=scenario)
+    console.print(f"[green]wrote[/green] sample exports to {out} (planted truth: {out / '.truth' / 'planted_truth.json'})")
+    return truth
+
+
+@app.command()
+def build(
+    landing: Path = typer.Option(..., "--landing", help="Folder holding the exports to ingest."),
+    out: Path = typer.Option(..., "--out", help="Folder to publish funnel.duckdb into."),
+):
+    """Ingest every export in LANDING, validate, build the marts and publish OUT/funnel.duckdb."""
+    settings = _settings(landing, out)
+    if not settings.landing_dir.is_dir():
+        err.print(f"[red]error:[/red] landing folder {settings.landing_dir} does not exist")
+        raise typer.Exit(2)
+    outcome = _run(settings)
+    if not outcome.success:
+        raise typer.Exit(1)
+
+
+def _run(settings):
+    from orchestration.build import run_build
+
+    with console.status("building: ingest → validate → dbt build → publish …"):
+        outcome = run_build(settings)
+    for w in outcome.warnings:
+        console.print(f"[yellow]warning[/yellow] {w}")
+    if not outcome.success:
+        err.print(f"[red]build failed[/red] after {outcome.seconds:.1f} s (run {outcome.run_id[:8]}); "
+                  f"the published warehouse was not changed.")
+        for c in outcome.failed_checks:
+            err.print(f"  [red]check failed[/red] {c}")
+        for f in outcome.failures:
+            err.print(f"  [red]step failed[/red] {f}")
+        return outcome
+    console.print(f"[green]build succeeded[/green] in {outcome.seconds:.1f} s → {outcome.published}")
+    return outcome
+
+
+def print_funnel(published: Path) -> None:
+    """Funnel over all cohorts: stage, reached, conversion from the previous stage, overall."""
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(
+            """
+            select stage_order, stage_key, any_value(stage_label_en), any_value(stage_label_zh), sum(reached_count)
+            from marts.mart_funnel_cohort group by all order by stage_order
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    t = Table(title=f"Funnel (all cohorts) — {published}")
+    for c in ("#", "stage", "阶段", "reached", "conversion", "overall"):
+        t.add_column(c, justify="right" if c in ("#", "reached", "conversion", "overall") else "left")
+    first = prev = None
+    for order, key, en, zh, reached in rows:
+        reached = int(reached or 0)
+        first = reached if first is None else first
+        conv = f"{reached / prev:.1%}" if prev else "—"
+        overall = f"{reached / first:.1%}" if first else "—"
+        t.add_row(str(order), en or key, zh or "", f"{reached:,}", conv, overall)
+        prev = reached
+    console.print(t)
+
+
+@app.command()
+def demo(
+    leads: int = typer.Option(10_000, help="Size of the generated sample."),
+    folder: Path = typer.Option(Path("demo"), help="Where the demo's landing/ and out/ live."),
+):
+    """Generate sample exports (once), build them and print the funnel."""
+    landing = folder / "landing"
+    if not (landing / ".truth" / "planted_truth.json").exists():
+        generate(out=landing, leads=leads, seed=42, start="2026-01-01", months=6, scenario="default")
+    settings = _settings(landing, folder / "out")
+    outcome = _run(settings)
+    if not outcome.success:
+        raise typer.Exit(1)
+    print_funnel(settings.published)
+    console.print(f"\nWarehouse for BI tools: [bold]{settings.published.resolve()}[/bold] (schema marts)\n"
+                  f"Try: duckdb -readonly {settings.published} \"select * from marts.mart_funnel_cohort limit 10\"")
+
+
+@app.command()
+def rollback(
+    out: Path = typer.Option(..., "--out", help="The published folder."),
+    build_id: Optional[str] = typer.Option(None, "--build-id", help="Version to restore (default: the previous one)."),
+):
+    """Swap a previously published version back in."""
+    from orchestration.publish.duckdb_file import rollback as do_rollback
+
+    try:
+        chosen = do_rollback(out, build_id)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1)
+    console.print(f"[green]restored[/green] {chosen.name} as {out / 'funnel.duckdb'}")
+
+
+if __name__ == "__main__":
+    app()

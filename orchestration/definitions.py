@@ -1,0 +1,27 @@
+"""The Dagster code location: assets, checks, resources, jobs and schedules, assembled."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.ingest import ingest_landing_asset
+from orchestration.assets.publish import published_warehouse
+from orchestration.assets.quality import QUALITY_CHECKS
+from orchestration.assets.transform import dbt_models
+from orchestration.jobs import nightly_build, nightly_schedule
+from orchestration.resources import resources_from
+from orchestration.settings import Settings, load_settings
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or load_settings()
+    return dg.Definitions(
+        assets=[ingest_landing_asset, dbt_models, published_warehouse],
+        asset_checks=QUALITY_CHECKS,
+        jobs=[nightly_build],
+        schedules=[nightly_schedule(settings)],
+        resources=resources_from(settings),
+    )
+
+
+defs = build_definitions()

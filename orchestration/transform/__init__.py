@@ -1,0 +1,1 @@
+"""The dbt side: the project handle, manifest preparation and the asset translator."""

@@ -1,0 +1,105 @@
+"""Session fixture: a tiny hand-written raw warehouse, built once with `dbt build`.
+
+The build runs in a temporary folder (its own warehouse file, target and log paths), so it never
+touches dbt_project/target or another engineer's warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.warehouse import connect, ensure_raw_tables
+from tests.dbt import fixture_data
+
+REPO = Path(__file__).resolve().parents[2]
+DBT_PROJECT = REPO / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+
+
+@dataclass
+class DbtBuild:
+    warehouse: Path
+    target_path: Path
+    results: list[dict]
+    seconds: float
+    output: str
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def query_dicts(self, sql: str, params: list | None = None) -> list[dict]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            cur = con.execute(sql, params or [])
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def load_raw(path: Path, rows_by_table: dict[str, list[dict]]) -> None:
+    """Create the canonical raw tables and insert the hand-written rows."""
+    con = connect(path)
+    try:
+        ensure_raw_tables(con)
+        for table, rows in rows_by_table.items():
+            for row in rows:
+                cols = list(row)
+                placeholders = ", ".join("?" for _ in cols)
+                col_sql = ", ".join(f'"{c}"' for c in cols)
+                con.execute(f"insert into raw.{table} ({col_sql}) values ({placeholders})", [row[c] for c in cols])
+    finally:
+        con.close()
+
+
+def run_dbt(args: list[str], *, warehouse: Path, target_path: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "FUNNEL_WAREHOUSE_PATH": str(warehouse),
+        "FUNNEL_PII_KEY": fixture_data.PII_KEY,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env_extra or {}),
+    }
+    cmd = [
+        str(DBT), *args,
+        "--project-dir", str(DBT_PROJECT),
+        "--profiles-dir", str(DBT_PROJECT),
+        "--target-path", str(target_path),
+        "--log-path", str(target_path / "logs"),
+    ]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def dbt_build(tmp_path_factory) -> DbtBuild:
+    """Load the fixture into a fresh warehouse and run `dbt build` (seeds, models, data and unit tests)."""
+    root = tmp_path_factory.mktemp("dbt_build")
+    warehouse = root / "warehouse.duckdb"
+    target = root / "target"
+    load_raw(warehouse, fixture_data.all_rows())
+    started = time.monotonic()
+    proc = run_dbt(
+        ["build", "--vars", json.dumps({"as_of": fixture_data.AS_OF})],
+        warehouse=warehouse,
+        target_path=target,
+    )
+    seconds = time.monotonic() - started
+    output = proc.stdout + proc.stderr
+    results_file = target / "run_results.json"
+    results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+    if proc.returncode != 0:
+        failed = [r for r in results if r["status"] in ("error", "fail")]
+        pytest.fail(
+            "dbt build failed:\n"
+            + "\n".join(f"  {r['unique_id']}: {r['status']} {r.get('message')}" for r in failed)
+            + "\n--- last output ---\n"
+            + "\n".join(output.splitlines()[-40:])
+        )
+    return DbtBuild(warehouse=warehouse, target_path=target, results=results, seconds=seconds, output=output)
