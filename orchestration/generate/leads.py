@@ -14,7 +14,7 @@ from itertools import accumulate
 
 from .fmt import DAY, HOUR, add_months, epoch
 from .ids import SalesforceIds
-from .model import Campaign, Lead, Task, User
+from .model import Campaign, Lead, Opportunity, Task, User
 from .opportunity import deal_amount, simulate_opportunity
 from .org import team_for
 from .people import make_person
@@ -196,7 +196,7 @@ class LeadFactory:
             if start < self.export_at:
                 lead.repeat = self._opportunity(lead, acct, start, tuple(REPEAT_RATES.values()), "Existing Customer - Upgrade")
 
-    def _opportunity(self, lead: Lead, acct: list, at: int, rates: tuple[float, ...], opp_type: str):
+    def _opportunity(self, lead: Lead, acct: list, at: int, rates: tuple[float, ...], opp_type: str) -> Opportunity:
         comp, rng = lead.company, self.rng
         usd = deal_amount(rng, comp.employees)
         cny = comp.country == "China"

@@ -72,7 +72,7 @@ class SalesforceExport:
         self.rows[obj] += 1
 
     # -- users and campaigns --------------------------------------------------------------------
-    def write_users(self, users: list[User], months: int) -> None:
+    def write_users(self, users: list[User]) -> None:
         for u in users:
             login = u.first.lower() + "." + u.last.lower().replace("'", "")
             self._write("User", {

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from pathlib import Path
+from typing import Callable
 
-from .model import Lead, Submission
+from .model import Campaign, Lead, Submission
 from .org import normalize_campaign_name
 from .reference import INDUSTRIES, INDUSTRY_WEIGHTS
 from .scenario import (DISQUALIFY_REASONS, FX_CNY_PER_USD, LEAD_SOURCES, LEAD_STATUS_TO_STAGE, LOSS_REASON_BLANK,
@@ -24,7 +25,7 @@ _REACH = ("leads", "qualified", "discovery", "proposal", "negotiation", "won")
 
 
 class TruthRecorder:
-    def __init__(self, truth_dir: Path, month_of: "callable") -> None:
+    def __init__(self, truth_dir: Path, month_of: Callable[[int], int]) -> None:
         truth_dir.mkdir(parents=True, exist_ok=True)
         self._dup_file = open(truth_dir / "duplicate_leads.csv", "w", encoding="utf-8", newline="")
         self._dups = csv.writer(self._dup_file, lineterminator="\n")
@@ -77,7 +78,7 @@ class TruthRecorder:
             n["repeat_won"] += lead.repeat.events[-1].stage == "Closed Won"
 
     def build(self, *, params: dict, scn: Scenario, month_keys: list[str], rows: dict[str, int], spend: list[dict],
-              campaigns: list) -> dict:
+              campaigns: list[Campaign]) -> dict:
         months = len(month_keys)
         n = self.n
 
@@ -159,7 +160,8 @@ class TruthRecorder:
         }
 
 
-def _campaign_truth(c) -> dict:
+def _campaign_truth(c: Campaign) -> dict:
+    """How one campaign is named on each platform, so tests can check the name matching."""
     ads = c.ads
     return {"sf_campaign_id": c.id, "sf_name": c.name, "type": c.type, "currency": c.currency,
             "lead_source": c.source, "utm_source": c.utm_source, "utm_medium": c.utm_medium,

@@ -37,13 +37,11 @@ def build_data_docs(out_dir: Path | str, *, expectations_dir: Path | None = None
                 for s in suite.expectations
                 if s.is_delivery_check
             ]
-            gx_suite.meta["notes"] = {
-                "format": "markdown",
-                "content": [
-                    f"Suite file: `expectations/{suite.path.name}`. {suite.description}",
-                    "Checked on the whole delivery in DuckDB (not GX expectations):\n" + "\n".join(delivery_checks),
-                ],
-            }
+            gx_suite.notes = [
+                f"Suite file: expectations/{suite.path.name}. {suite.description} "
+                "Each expectation's note starts with its severity (critical blocks the build).",
+                "Also checked on the whole delivery in DuckDB (not GX expectations):\n" + "\n".join(delivery_checks),
+            ]
             context.suites.add(gx_suite)
         sites = context.build_data_docs()
         built = Path(next(iter(sites.values())).removeprefix("file://")).parent

@@ -112,7 +112,7 @@ def build_gx_suite(suite: Suite, specs: list[ExpectationSpec], parameters: Mappi
             )
         kwargs = resolve_kwargs(spec, parameters)
         try:
-            expectations.append(cls(**kwargs, meta={"dq_name": spec.name}, severity=spec.severity, notes=spec.why))
+            expectations.append(cls(**kwargs, meta={"dq_name": spec.name}, severity=spec.severity, notes=f"[{spec.severity}] {spec.why}"))
         except Exception as e:  # pydantic validation errors from GX, bad argument names, ...
             detail = " ".join(str(e).split())
             raise SuiteError(f"{spec.where}: Great Expectations rejected the kwargs of {spec.expectation}: {detail}") from None

@@ -1,0 +1,32 @@
+"""Shared fixtures: paths to the real vendor files and a fresh private warehouse per test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orchestration.warehouse import connect
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    con = connect(tmp_path / "warehouse.duckdb")
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def landing(tmp_path) -> Path:
+    path = tmp_path / "landing"
+    path.mkdir()
+    return path
+
+
+def copy_fixture(landing: Path, *names: str) -> None:
+    """Copy fixture files (``vendor/File.csv``) flat into a landing folder, like a user would."""
+    for name in names:
+        shutil.copy(FIXTURES / name, landing / Path(name).name)
