@@ -20,11 +20,13 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
 
 
 @dbt_assets(manifest=DBT_MANIFEST, project=DBT_PROJECT, dagster_dbt_translator=FunnelDbtTranslator(),
-            pool=WRITER_POOL, retry_policy=dg.RetryPolicy(max_retries=1, delay=10))
+            pool=WRITER_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging, intermediate and marts, built and tested in one dbt invocation.
 
     One invocation (not one per model) because each dbt start-up costs seconds on 2 cores; dbt
-    runs models in dependency order and its tests gate the models downstream of them.
+    runs models in dependency order and its tests gate the models downstream of them. No automatic
+    retry: a failed dbt build is a data or model error, and a retry could start while the failed
+    dbt process still holds the warehouse lock. Re-execute from failure instead.
     """
     yield from dbt.cli(dbt_build_args(), context=context).stream()
