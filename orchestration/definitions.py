@@ -10,6 +10,7 @@ from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.transform import dbt_models
 from orchestration.jobs import nightly_build, nightly_schedule
 from orchestration.resources import resources_from
+from orchestration.sensors import failure_alert_sensor, landing_sensor
 from orchestration.settings import Settings, load_settings
 
 
@@ -20,6 +21,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=QUALITY_CHECKS,
         jobs=[nightly_build],
         schedules=[nightly_schedule(settings)],
+        sensors=[landing_sensor(settings), failure_alert_sensor(settings)],
         resources=resources_from(settings),
     )
 

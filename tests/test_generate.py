@@ -290,7 +290,7 @@ def test_google_ads_totals_equal_sums_and_truth_spend(small: tuple[Path, dict]) 
         for s in spend:
             if s["listed_in_report"]:
                 assert monthly[(s["campaign_name"], s["month"])] == pytest.approx(s["spend"], abs=0.01)
-    _, usd_rows, usd_totals = parse_ads(out / "ads" / "google_ads_campaign_daily.csv")
+    _, _, usd_totals = parse_ads(out / "ads" / "google_ads_campaign_daily.csv")
     assert ads_number(usd_totals["Total: Account"][10]) > ads_number(usd_totals["Total: Campaigns"][10])
 
 
@@ -414,3 +414,38 @@ def test_no_change_scenario_plants_no_drop(tmp_path: Path) -> None:
     for row in truth["transition_probabilities"]:
         by_segment[(row["lead_source"], row["industry"])].add(row["lead->qualified"])
     assert all(len(v) == 1 for v in by_segment.values())
+
+
+def test_upgrade_deals_are_on_accounts_that_already_won(small: tuple[Path, dict]) -> None:
+    out, truth = small
+    opps = read_dicts(out / "salesforce" / "Opportunity.csv")
+    won_at: dict[str, list[str]] = defaultdict(list)
+    opp_account = {r["Id"]: r["AccountId"] for r in opps}
+    for h in read_dicts(out / "salesforce" / "OpportunityHistory.csv"):
+        if h["StageName"] == "Closed Won":
+            won_at[opp_account[h["OpportunityId"]]].append(h["CreatedDate"])
+    upgrades = [r for r in opps if r["Type"] == "Existing Customer - Upgrade"]
+    assert upgrades and {r["Type"] for r in opps} == {"New Customer", "Existing Customer - Upgrade"}
+    for r in upgrades:
+        assert any(t < r["CreatedDate"] for t in won_at[r["AccountId"]]), r["Id"]
+    from_leads = {r["ConvertedOpportunityId"] for r in read_dicts(out / "salesforce" / "Lead.csv")}
+    without_lead = [r for r in opps if r["Id"] not in from_leads]
+    assert len(without_lead) == truth["counts"]["repeat_opportunities"]
+    assert all(r["Type"] == "Existing Customer - Upgrade" and r["LeadSource"] == "" for r in without_lead)
+
+
+def test_loss_reasons_in_files_match_truth(small: tuple[Path, dict]) -> None:
+    out, truth = small
+    stage_key = truth["funnel"]["opportunity_stage_to_stage"]
+    from_leads = {r["ConvertedOpportunityId"] for r in read_dicts(out / "salesforce" / "Lead.csv")}
+    reasons = {r["Id"]: r["Loss_Reason__c"] for r in read_dicts(out / "salesforce" / "Opportunity.csv")
+               if r["StageName"] == "Closed Lost" and r["Id"] in from_leads}
+    history: dict[str, list[str]] = defaultdict(list)
+    for h in read_dicts(out / "salesforce" / "OpportunityHistory.csv"):
+        history[h["OpportunityId"]].append(h["StageName"])
+    counted: dict[tuple[str, str], int] = defaultdict(int)
+    for oid, reason in reasons.items():
+        counted[(stage_key[history[oid][-2]], reason)] += 1
+    assert counted == {(r["stage"], r["reason"]): r["count"] for r in truth["loss_reasons"]["realized_closed_lost"]}
+    planted = truth["loss_reasons"]["opportunity_mix_by_stage"]
+    assert all(reason == "" or reason in planted[stage] for stage, reason in counted)

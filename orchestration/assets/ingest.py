@@ -40,6 +40,9 @@ def ingest_landing_asset(context: dg.AssetExecutionContext, warehouse: Warehouse
     from pathlib import Path
 
     started = time.monotonic()
+    if not Path(landing.path).is_dir():
+        raise dg.Failure(description=f"landing folder {landing.path} does not exist; set FUNNEL_LANDING_DIR or --landing",
+                         allow_retries=False)
     with warehouse.connect() as con:
         report = ingest_landing(con, Path(landing.path))
         context.log.info(report.summary())
@@ -64,4 +67,5 @@ def ingest_landing_asset(context: dg.AssetExecutionContext, warehouse: Warehouse
             description=f"{len(report.errors)} file(s) rejected; fix or remove them and re-run:\n"
                         + "\n".join(f"- {e}" for e in report.errors),
             metadata={"rejected_files": dg.MetadataValue.json([e.file for e in report.errors])},
+            allow_retries=False,
         )

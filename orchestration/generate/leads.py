@@ -188,26 +188,29 @@ class LeadFactory:
         lead.account_id, lead.converted_at = acct[0], at
         lead.contact_id = self.ids["Contact"].next()
         existing = acct[2] is not None and acct[2] < at
-        opp = self._opportunity(lead, acct, at, rates, "Existing Customer - Upgrade" if existing else "New Customer")
+        opp = self._opportunity(lead, acct, at, rates, "Existing Customer - Upgrade" if existing else "New Customer",
+                                from_lead=True)
         lead.opportunity = opp
         won = next((e.ts for e in opp.events if e.stage == "Closed Won"), None)
         if won is not None and rng.random() < SHARES["repeat_after_win"]:
             start = won + rng.randint(20, 90) * DAY + rng.randint(0, DAY)
             if start < self.export_at:
-                lead.repeat = self._opportunity(lead, acct, start, tuple(REPEAT_RATES.values()), "Existing Customer - Upgrade")
+                lead.repeat = self._opportunity(lead, acct, start, tuple(REPEAT_RATES.values()),
+                                                "Existing Customer - Upgrade", from_lead=False)
 
-    def _opportunity(self, lead: Lead, acct: list, at: int, rates: tuple[float, ...], opp_type: str) -> Opportunity:
+    def _opportunity(self, lead: Lead, acct: list, at: int, rates: tuple[float, ...], opp_type: str, *,
+                     from_lead: bool) -> Opportunity:
+        """A deal on the account; `from_lead` = created by converting the lead (else an upgrade deal)."""
         comp, rng = lead.company, self.rng
         usd = deal_amount(rng, comp.employees)
         cny = comp.country == "China"
         amount = round(usd * FX_CNY_PER_USD / 1000) * 1000 if cny else usd
-        repeat = opp_type != "New Customer" and at != lead.converted_at
         opp = simulate_opportunity(
             rng, opp_id=self.ids["Opportunity"].next(), account_id=acct[0],
-            name=f"{comp.name} - {lead.product}" + (" Upgrade" if repeat else ""), created=at, amount=amount,
+            name=f"{comp.name} - {lead.product}" + ("" if from_lead else " Upgrade"), created=at, amount=amount,
             currency="CNY" if cny else "USD", rates=rates, export_at=self.export_at, opp_type=opp_type,
-            lead_source="" if repeat else lead.source,
-            campaign_id=None if repeat or lead.campaign is None else lead.campaign.id, owner=lead.owner)
+            lead_source=lead.source if from_lead else "",
+            campaign_id=lead.campaign.id if from_lead and lead.campaign is not None else None, owner=lead.owner)
         for e in opp.events:
             self._task(lead, e.ts + rng.randint(HOUR, 2 * DAY), "Meeting", opp.id)
         won = next((e.ts for e in opp.events if e.stage == "Closed Won"), None)
@@ -232,12 +235,12 @@ class LeadFactory:
         """Spam or test records somebody deleted; they must not count anywhere."""
         rng, (lo, hi) = self.rng, self.bounds[month]
         n = self.next_serial()
-        comp = company(self.seed, rng.randrange(8 * self.companies_per_industry))
+        comp = Company(-n, rng.choice(("Test", "asdf", "N/A", "test company")), "", "", "", "", "", 0, 0,
+                       "example.com", False)
         created = lo + int(rng.random() * (hi - lo))
-        junk = Lead(self.ids["Lead"].next(), month, created, "Web", comp, "Test", f"Test{n}", "", f"test{n}@example.com",
-                    "", "", "", self.integration, self.integration.id, "", None, is_deleted=True, last_modified=created)
-        junk.company = Company(comp.index, rng.choice(("Test", "asdf", "N/A", "test company")), comp.industry,
-                               "", "", "", "", 0, 0, "example.com", False)
+        junk = Lead(self.ids["Lead"].next(), month, created, "Web", comp, "Test", f"Test{n}", "",
+                    f"test{n}@example.com", "", "", "", self.integration, self.integration.id, "", None,
+                    is_deleted=True, last_modified=created)
         junk.status = rng.choice(("New", "Unqualified"))
         junk.disqualify_reason = "Spam / Test" if junk.status == "Unqualified" else ""
         return junk

@@ -69,7 +69,8 @@ def generate(landing_dir: Path, *, leads: int = 10_000, seed: int = 42, start: d
 
     recorder = TruthRecorder(landing_dir / TRUTH_DIR, month_of)
     try:
-        with SalesforceExport(landing_dir / "salesforce", seed) as sf, TallyExport(landing_dir / "forms", seed) as forms:
+        with SalesforceExport(landing_dir / "salesforce", seed) as sf, \
+                TallyExport(landing_dir / "forms", seed) as forms:
             sf.write_users(users)
             for m, n in enumerate(monthly_counts(leads, months)):
                 for _ in range(n):

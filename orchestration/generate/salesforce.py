@@ -176,7 +176,8 @@ class SalesforceExport:
     def _account(self, lead: Lead, opp: Opportunity) -> None:
         comp, won = lead.company, any(e.stage == "Closed Won" for e in opp.events)
         self._write("Account", {
-            "Id": lead.account_id, "IsDeleted": "0", "Name": comp.name, "Type": "Customer - Direct" if won else "Prospect",
+            "Id": lead.account_id, "IsDeleted": "0", "Name": comp.name,
+            "Type": "Customer - Direct" if won else "Prospect",
             "ParentId": NULL_ID, "BillingCity": comp.city, "BillingState": comp.state, "BillingCountry": comp.country,
             "Phone": lead.phone, "Website": f"www.{comp.domain}", "Industry": comp.industry,
             "AnnualRevenue": str(comp.annual_revenue), "NumberOfEmployees": str(comp.employees),
@@ -217,7 +218,8 @@ class SalesforceExport:
             self._write("OpportunityHistory", {
                 "Id": self._history_ids.next(), "OpportunityId": o.id, "CreatedById": o.owner.id,
                 "CreatedDate": dt(e.ts), "CreatedDateForInsert": dt(e.ts), "StageName": e.stage,
-                "Amount": str(e.amount), "ExpectedRevenue": _money(e.amount * p / 100), "CloseDate": sf_date(e.close_ts),
+                "Amount": str(e.amount), "ExpectedRevenue": _money(e.amount * p / 100),
+                "CloseDate": sf_date(e.close_ts),
                 "Probability": str(p), "FromForecastCategory": STAGE_INFO[prev.stage][2] if prev else "",
                 "ForecastCategory": fc, "FromOpportunityStageName": prev.stage if prev else "",
                 "ValidThroughDate": dt(nxt) if nxt else "", "SystemModstamp": dt(e.ts), "IsDeleted": "0"})

@@ -6,7 +6,7 @@ DuckDB) produce the same ``ExpectationResult``, so nothing downstream needs to k
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
@@ -109,7 +109,6 @@ class SuiteResult:
     duration_seconds: float = 0.0
     chunk_count: int = 0
     suite_path: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failures(self) -> tuple[ExpectationResult, ...]:

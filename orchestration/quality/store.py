@@ -2,7 +2,8 @@
 
 One row per expectation per table per run, failures and passes alike, so trends ("how many bad
 emails per night?") are a SQL query away. Re-running a check for the same run and table replaces
-that run's rows instead of adding duplicates (Dagster retries re-use the run id).
+that run's rows for the same load ids instead of adding duplicates (Dagster retries re-use the
+run id).
 """
 
 from __future__ import annotations
@@ -61,7 +62,10 @@ def save_results(con: duckdb.DuckDBPyConnection, result: SuiteResult) -> int:
     placeholders = ", ".join("?" for _ in _COLUMNS)
     own_transaction = _begin(con)
     try:
-        con.execute(f"delete from {RESULTS_TABLE} where run_id = ? and table_name = ?", [result.run_id, result.table])
+        con.execute(
+            f"delete from {RESULTS_TABLE} where run_id = ? and table_name = ? and load_ids = ?::varchar[]",
+            [result.run_id, result.table, list(result.load_ids)],
+        )
         if rows:
             con.executemany(f"insert into {RESULTS_TABLE} ({names}) values ({placeholders})", rows)
         if own_transaction:

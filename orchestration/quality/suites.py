@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from orchestration.canonical import LINEAGE_COLUMNS, TABLES, CanonicalTable
+from orchestration.canonical import TABLES, CanonicalTable
 from orchestration.quality.delivery_checks import DELIVERY_CHECKS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
