@@ -39,6 +39,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     pii_key: str | None = None
+    as_of: str | None = None  # pin "now" for ages of open stages (tests, backfills); default: build time
 
     @property
     def private_dir(self) -> Path:
@@ -68,6 +69,8 @@ class Settings:
         os.environ["FUNNEL_BASE_CURRENCY"] = self.base_currency
         if self.pii_key:
             os.environ["FUNNEL_PII_KEY"] = self.pii_key
+        if self.as_of:
+            os.environ["FUNNEL_AS_OF"] = self.as_of
 
 
 _ENV = {
@@ -85,6 +88,7 @@ _ENV = {
     "webhook_url": "FUNNEL_WEBHOOK_URL",
     "webhook_secret": "FUNNEL_WEBHOOK_SECRET",
     "pii_key": "FUNNEL_PII_KEY",
+    "as_of": "FUNNEL_AS_OF",
 }
 
 

@@ -1,6 +1,9 @@
 """The dbt layer as Dagster assets: every model, seed and snapshot, with dbt tests as asset checks."""
 
 
+import json
+import os
+
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
@@ -11,11 +14,17 @@ from orchestration.transform.translator import FunnelDbtTranslator
 DBT_MANIFEST = ensure_manifest()
 
 
-def dbt_build_args(full_refresh: bool = False) -> list[str]:
-    """Arguments for the nightly ``dbt build`` (a pure function so tests can check it)."""
+def dbt_build_args(full_refresh: bool = False, as_of: str | None = None) -> list[str]:
+    """Arguments for the nightly ``dbt build`` (a pure function so tests can check it).
+
+    ``as_of`` pins "now" for ages of open stages; unset, dbt uses the build time, so a rebuild on
+    unchanged data differs only in those ages.
+    """
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
+    if as_of:
+        args += ["--vars", json.dumps({"as_of": as_of})]
     return args
 
 
@@ -29,4 +38,4 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     retry: a failed dbt build is a data or model error, and a retry could start while the failed
     dbt process still holds the warehouse lock. Re-execute from failure instead.
     """
-    yield from dbt.cli(dbt_build_args(), context=context).stream()
+    yield from dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context).stream()

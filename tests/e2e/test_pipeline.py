@@ -1,0 +1,121 @@
+"""One end-to-end build of the whole asset graph on generated data, checked against the truth.
+
+Expected values come from outside the warehouse: the generator's planted truth and a plain-Python
+count of the raw export files (tests/e2e/independent.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.build import run_build
+from orchestration.generate import generate
+from orchestration.settings import load_settings
+from tests.e2e.independent import STAGES, cohort_reached
+
+pytestmark = pytest.mark.e2e
+AS_OF = "2026-07-01 00:00:00"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    landing = root / "landing"
+    truth = generate(landing, leads=4000, seed=11)
+    settings = load_settings(Path("/nonexistent/funnel.yml"), landing_dir=landing, out_dir=root / "out", as_of=AS_OF)
+    outcome = run_build(settings)
+    assert outcome.success, outcome.failures + outcome.failed_checks
+    return settings, truth, outcome
+
+
+def _published(settings) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(settings.published), read_only=True)
+
+
+def test_cohort_counts_equal_an_independent_count_of_the_raw_files(built):
+    settings, _, _ = built
+    expected = cohort_reached(settings.landing_dir / "salesforce")
+    con = _published(settings)
+    got = {(m.strftime("%Y-%m"), s): n for m, s, n in con.execute(
+        "select cohort_month, stage_key, reached_count from marts.mart_funnel_cohort where stage_key in ?",
+        [STAGES]).fetchall()}
+    con.close()
+    assert got == expected
+
+
+def test_cohort_counts_equal_the_generators_realized_truth(built):
+    settings, truth, _ = built
+    planted: dict[tuple[str, str], int] = {}
+    for row in truth["realized"]["cohort_funnel"]:
+        for stage, column in (("lead", "leads"), *((s, s) for s in STAGES[1:])):
+            planted[(row["month"], stage)] = planted.get((row["month"], stage), 0) + row[column]
+    con = _published(settings)
+    got = {(m.strftime("%Y-%m"), s): n for m, s, n in con.execute(
+        "select cohort_month, stage_key, reached_count from marts.mart_funnel_cohort where stage_key in ?",
+        [STAGES]).fetchall()}
+    con.close()
+    assert {k: v for k, v in got.items() if v} == {k: v for k, v in planted.items() if v}
+
+
+def test_stage_conversion_rates_match_the_planted_rates_within_sampling_error(built):
+    """Pooled over the uncensored months, each lead-side transition rate is within 4 SE of the plan."""
+    settings, truth, _ = built
+    months = truth["parameters"]["month_keys"][:4]
+    expected = {}
+    weights = {}
+    for r in truth["expected_segment_rates"]:
+        if r["month"] in months and r["transition"] == "lead->qualified":
+            expected.setdefault(r["lead_source"], []).append(r["rate"])
+    con = _published(settings)
+    rows = con.execute(
+        """select strftime(cohort_month, '%Y-%m') m, stage_key, reached_count from marts.mart_funnel_cohort
+           where stage_key in ('lead', 'qualified')""").fetchall()
+    con.close()
+    leads = sum(n for m, s, n in rows if s == "lead" and m in months)
+    qualified = sum(n for m, s, n in rows if s == "qualified" and m in months)
+    observed = qualified / leads
+    # planted overall rate: average of segment rates weighted by the realized lead volume per segment
+    volume = {}
+    for row in truth["realized"]["cohort_funnel"]:
+        if row["month"] in months:
+            volume[(row["month"], row["lead_source"])] = volume.get((row["month"], row["lead_source"]), 0) + row["leads"]
+    rate = {(r["month"], r["lead_source"]): r["rate"] for r in truth["expected_segment_rates"]
+            if r["transition"] == "lead->qualified"}
+    planted = sum(rate[k] * n for k, n in volume.items()) / sum(volume.values())
+    se = math.sqrt(planted * (1 - planted) / leads)
+    assert abs(observed - planted) < 4 * se, (observed, planted, se)
+
+
+def test_published_file_holds_only_bi_schemas_and_no_raw_pii(built):
+    settings, _, _ = built
+    con = _published(settings)
+    schemas = {r[0] for r in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+    assert schemas == {"marts", "meta"}
+    con.close()
+
+
+def test_a_second_build_on_the_same_files_changes_no_table(built):
+    settings, _, _ = built
+
+    def snapshot() -> dict[str, tuple]:
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_schema not in ('quality') order by 1, 2").fetchall()
+        out = {}
+        for schema, name in tables:
+            out[f"{schema}.{name}"] = con.execute(
+                f'select count(*), coalesce(sum(hash(t)), 0) from "{schema}"."{name}" t').fetchone()
+        con.close()
+        return out
+
+    before = snapshot()
+    outcome = run_build(settings)
+    assert outcome.success, outcome.failures
+    after = snapshot()
+    assert before == after
