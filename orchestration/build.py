@@ -7,6 +7,7 @@ the step, the file and the check, for a person reading a terminal or an alert.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,16 @@ def _failure_text(data) -> str:
 
 
 def run_build(settings: Settings, *, log_level: str = "WARNING") -> BuildOutcome:
+    """Run nightly_build once in this process and collect what failed, for people to read."""
+    saved_env = dict(os.environ)
+    try:
+        return _run_build(settings, log_level)
+    finally:  # export_env() is for dbt's subprocess; don't leak it into the caller's process
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+def _run_build(settings: Settings, log_level: str) -> BuildOutcome:
     import dagster as dg
 
     settings.export_env()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,14 @@ import pytest
 from orchestration.warehouse import connect
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _no_funnel_environment(monkeypatch):
+    """Tests start from defaults: no FUNNEL_* variable leaks in from the shell or another test."""
+    for name in list(os.environ):
+        if name.startswith("FUNNEL_"):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture
