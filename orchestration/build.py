@@ -42,9 +42,12 @@ def _failure_text(data) -> str:
 
 def run_build(settings: Settings, *, log_level: str = "WARNING") -> BuildOutcome:
     """Run nightly_build once in this process and collect what failed, for people to read."""
+    from orchestration.lock import build_lock
+
     saved_env = dict(os.environ)
     try:
-        return _run_build(settings, log_level)
+        with build_lock(settings.private_dir):
+            return _run_build(settings, log_level)
     finally:  # export_env() is for dbt's subprocess; don't leak it into the caller's process
         os.environ.clear()
         os.environ.update(saved_env)
