@@ -65,3 +65,9 @@
 {% macro trino__regex_matches(expr, pattern) -%}
     regexp_like({{ expr }}, '{{ pattern }}')
 {%- endmacro %}
+
+
+{# Name for matching across systems: lowercased, trimmed, runs of space/_/-/| collapsed to one space. #}
+{% macro normalize_name(col) -%}
+    nullif(trim({{ funnel_warehouse.regex_replace_all("lower(" ~ col ~ ")", '[ _|-]+', ' ') }}), '')
+{%- endmacro %}

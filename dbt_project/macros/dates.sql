@@ -70,3 +70,21 @@
 {% macro postgres__type_double() -%}
     double precision
 {%- endmacro %}
+
+
+{# Numeric part of a date/timestamp: year, quarter, month, day, isodow (Monday = 1 … Sunday = 7). #}
+{% macro date_part(part, expr) -%}
+    {{ return(adapter.dispatch('date_part', 'funnel_warehouse')(part, expr)) }}
+{%- endmacro %}
+
+{% macro default__date_part(part, expr) -%}
+    extract({{ part }} from {{ expr }})
+{%- endmacro %}
+
+{% macro spark__date_part(part, expr) -%}
+    {%- if part == 'isodow' -%}
+        extract(dayofweek_iso from {{ expr }})
+    {%- else -%}
+        extract({{ part }} from {{ expr }})
+    {%- endif -%}
+{%- endmacro %}

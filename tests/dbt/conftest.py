@@ -1,95 +1,52 @@
-"""Session fixture: a tiny hand-written raw warehouse, built once with `dbt build`.
-
-The build runs in a temporary folder (its own warehouse file, target and log paths), so it never
-touches dbt_project/target or another engineer's warehouse.
-"""
+"""Session fixtures: `dbt parse`, then `dbt build` once on the hand-written fixture warehouse."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from orchestration.warehouse import connect, ensure_raw_tables
-from tests.dbt import fixture_data
-
-REPO = Path(__file__).resolve().parents[2]
-DBT_PROJECT = REPO / "dbt_project"
-DBT = Path(sys.executable).parent / "dbt"
+import dbt_fixture_data as fixture_data
+from dbt_harness import DbtBuild, load_raw, run_dbt
 
 
 @dataclass
-class DbtBuild:
+class DbtParse:
+    root: Path
     warehouse: Path
     target_path: Path
-    results: list[dict]
-    seconds: float
+    manifest: dict
     output: str
 
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            return con.execute(sql, params or []).fetchall()
 
-    def query_dicts(self, sql: str, params: list | None = None) -> list[dict]:
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            cur = con.execute(sql, params or [])
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, row)) for row in cur.fetchall()]
-
-
-def load_raw(path: Path, rows_by_table: dict[str, list[dict]]) -> None:
-    """Create the canonical raw tables and insert the hand-written rows."""
-    con = connect(path)
-    try:
-        ensure_raw_tables(con)
-        for table, rows in rows_by_table.items():
-            for row in rows:
-                cols = list(row)
-                placeholders = ", ".join("?" for _ in cols)
-                col_sql = ", ".join(f'"{c}"' for c in cols)
-                con.execute(f"insert into raw.{table} ({col_sql}) values ({placeholders})", [row[c] for c in cols])
-    finally:
-        con.close()
-
-
-def run_dbt(args: list[str], *, warehouse: Path, target_path: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "FUNNEL_WAREHOUSE_PATH": str(warehouse),
-        "FUNNEL_PII_KEY": fixture_data.PII_KEY,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        **(env_extra or {}),
-    }
-    cmd = [
-        str(DBT), *args,
-        "--project-dir", str(DBT_PROJECT),
-        "--profiles-dir", str(DBT_PROJECT),
-        "--target-path", str(target_path),
-        "--log-path", str(target_path / "logs"),
-    ]
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+BUILD_VARS = json.dumps({"as_of": fixture_data.AS_OF})
 
 
 @pytest.fixture(scope="session")
-def dbt_build(tmp_path_factory) -> DbtBuild:
-    """Load the fixture into a fresh warehouse and run `dbt build` (seeds, models, data and unit tests)."""
+def dbt_parse(tmp_path_factory) -> DbtParse:
+    """`dbt parse`, as the orchestrator runs it before loading the manifest (no warehouse yet)."""
     root = tmp_path_factory.mktemp("dbt_build")
     warehouse = root / "warehouse.duckdb"
     target = root / "target"
+    proc = run_dbt(["parse", "--vars", BUILD_VARS], warehouse=warehouse, target_path=target)
+    output = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        pytest.fail("dbt parse failed:\n" + output[-4000:])
+    manifest = json.loads((target / "manifest.json").read_text())
+    return DbtParse(root=root, warehouse=warehouse, target_path=target, manifest=manifest, output=output)
+
+
+@pytest.fixture(scope="session")
+def dbt_build(dbt_parse) -> DbtBuild:
+    """Load the fixture into a fresh warehouse and run `dbt build` (seeds, models, data and unit
+    tests) once per session, reusing the parse above (same target path and vars: partial parse)."""
+    warehouse, target = dbt_parse.warehouse, dbt_parse.target_path
     load_raw(warehouse, fixture_data.all_rows())
     started = time.monotonic()
-    proc = run_dbt(
-        ["build", "--vars", json.dumps({"as_of": fixture_data.AS_OF})],
-        warehouse=warehouse,
-        target_path=target,
-    )
+    proc = run_dbt(["build", "--vars", BUILD_VARS], warehouse=warehouse, target_path=target)
     seconds = time.monotonic() - started
     output = proc.stdout + proc.stderr
     results_file = target / "run_results.json"

@@ -1,6 +1,6 @@
 """A tiny canonical `raw` warehouse whose funnel can be counted by hand.
 
-Every expected figure in test_models.py is derived in the comments below, not from the models.
+Every expected figure in test_dbt_models.py is derived in the comments below, not from the models.
 as_of (the "now" of the build) is 2024-06-30 00:00:00 UTC.
 
 Leads (cohort = creation month, UTC):
@@ -23,7 +23,7 @@ Leads (cohort = creation month, UTC):
         rows 10 and 11 -> discovery then proposal), Id. Decision Makers 03-05 (still proposal),
         Closed Lost 03-20, then re-opened: Negotiation/Review 04-02 (current).
                                                 L7 reached: lead..negotiation
-  2024-04 cohort — L9 carl@example.com again 04-15 (49 days after L8: a new lead)
+  2024-04 cohort — L9 carl@example.com again 04-15 (65 days after the kept L7: a new lead)
   2024-05 cohort — L10 status "Recycled" (no mapping -> reported as unmapped)
   L11 deleted in the latest delivery (gone).
 

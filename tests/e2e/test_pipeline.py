@@ -45,7 +45,7 @@ def test_cohort_counts_equal_an_independent_count_of_the_raw_files(built):
         "select cohort_month, stage_key, reached_count from marts.mart_funnel_cohort where stage_key in ?",
         [STAGES]).fetchall()}
     con.close()
-    assert got == expected
+    assert {k: v for k, v in got.items() if v} == expected  # the mart keeps zero rows (every cohort x stage)
 
 
 def test_cohort_counts_equal_the_generators_realized_truth(built):

@@ -1,12 +1,14 @@
 -- One row per canonical lead x cohort-funnel stage (the lead-entry stage and every later ordered
 -- stage): whether the lead's journey reached the stage, and when.
 -- Journey = the lead's own entries + the entries of its opportunities (linked through
--- converted_opportunity_id or opportunity.lead_id) + the repeat-purchase entry of their accounts
--- when it happened after the lead was created.
+-- converted_opportunity_id or opportunity.lead_id).
 -- Reached (METRICS.md): an entry at the stage or at any later stage; the stage is reached when the
 -- first such entry happened (so a skipped stage is reached with the first later stage). `lost` is
--- not ordered and never counts as reaching anything. Cohort month = lead creation month in
--- var('reporting_timezone').
+-- not ordered and never counts as reaching anything.
+-- Account stages (repeat purchase, 复购) are reached through the lead's accounts: the first repeat
+-- deal of one of its accounts won at or after the lead itself reached won — an account's other
+-- purchases never make a lead that did not win "reach" won or repeat. Cohort month = lead creation
+-- month in var('reporting_timezone').
 
 with
 
@@ -28,9 +30,21 @@ opportunity_links as (
 
 ),
 
+won_deals as (
+
+    select * from {{ ref('int_accounts__won_deals') }}
+
+),
+
 stages as (
 
     select * from {{ ref('int_funnel_stages') }} where is_cohort_stage
+
+),
+
+won_stage as (
+
+    select stage_key from stages where is_won
 
 ),
 
@@ -42,7 +56,7 @@ lead_accounts as (
 
 ),
 
-journey_events as (
+own_events as (
 
     select lead_id, stage_order, entered_at
     from events
@@ -50,32 +64,58 @@ journey_events as (
         and lead_id is not null
         and stage_order is not null
 
-    union all
+),
 
-    select lead_accounts.lead_id, events.stage_order, events.entered_at
-    from events
-    inner join lead_accounts
-        on events.entity_type = 'account'
-        and events.entity_id = lead_accounts.account_id
-    inner join leads
-        on lead_accounts.lead_id = leads.lead_id
-    where events.stage_order is not null
-        and events.entered_at >= leads.created_at
+reached_own as (
+
+    select
+        leads.lead_id,
+        stages.stage_key,
+        min(own_events.entered_at) as reached_at
+    from leads
+    cross join stages
+    left join own_events
+        on leads.lead_id = own_events.lead_id
+        and own_events.stage_order >= stages.stage_order
+    group by leads.lead_id, stages.stage_key
+
+),
+
+account_repeat as (
+
+    select
+        lead_accounts.lead_id,
+        min(won_deals.won_at) as repeat_at
+    from lead_accounts
+    inner join won_deals
+        on lead_accounts.account_id = won_deals.account_id
+        and won_deals.is_repeat_purchase
+    inner join reached_own as lead_won
+        on lead_accounts.lead_id = lead_won.lead_id
+    inner join won_stage
+        on lead_won.stage_key = won_stage.stage_key
+    where won_deals.won_at >= lead_won.reached_at
+    group by lead_accounts.lead_id
 
 ),
 
 reached as (
 
     select
-        leads.lead_id,
-        stages.stage_key,
-        min(journey_events.entered_at) as reached_at
-    from leads
-    cross join stages
-    left join journey_events
-        on leads.lead_id = journey_events.lead_id
-        and journey_events.stage_order >= stages.stage_order
-    group by leads.lead_id, stages.stage_key
+        reached_own.lead_id,
+        reached_own.stage_key,
+        case
+            when stages.entity_type <> 'account' then reached_own.reached_at
+            when account_repeat.repeat_at is null then reached_own.reached_at
+            when reached_own.reached_at is null or account_repeat.repeat_at < reached_own.reached_at
+                then account_repeat.repeat_at
+            else reached_own.reached_at
+        end as reached_at
+    from reached_own
+    inner join stages
+        on reached_own.stage_key = stages.stage_key
+    left join account_repeat
+        on reached_own.lead_id = account_repeat.lead_id
 
 ),
 

@@ -1,4 +1,5 @@
--- One row per opportunity with the canonical lead it came from and the account it belongs to.
+-- One row per opportunity (all its staging attributes) with the canonical lead it came from and
+-- the account it belongs to.
 -- Lead link: a lead's converted_opportunity_id first (the CRM's own conversion record), else the
 -- opportunity's lead_id; both mapped to the canonical lead (duplicates merged).
 -- Account link: the opportunity's account_id, else the converting lead's converted_account_id.
@@ -51,6 +52,7 @@ final as (
     select
         opportunities.opportunity_id,
         coalesce(conversions.canonical_lead_id, merged.canonical_lead_id) as lead_id,
+        opportunities.lead_id as crm_lead_id,
         case
             when conversions.canonical_lead_id is not null then 'lead_converted_opportunity_id'
             when merged.canonical_lead_id is not null then 'opportunity_lead_id'
@@ -60,7 +62,23 @@ final as (
             when opportunities.account_id is not null then 'opportunity_account_id'
             when conversions.converted_account_id is not null then 'lead_converted_account_id'
         end as account_match_method,
-        accounts.account_id is not null as has_account_record
+        accounts.account_id is not null as has_account_record,
+        opportunities.campaign_id,
+        opportunities.owner_id,
+        opportunities.opportunity_name,
+        opportunities.stage,
+        opportunities.stage_key,
+        opportunities.lead_source,
+        opportunities.product,
+        opportunities.opportunity_type,
+        opportunities.loss_reason,
+        opportunities.amount,
+        opportunities.currency,
+        opportunities.probability,
+        opportunities.is_won,
+        opportunities.is_closed,
+        opportunities.created_at,
+        opportunities.close_date
     from opportunities
     left join conversions
         on opportunities.opportunity_id = conversions.opportunity_id

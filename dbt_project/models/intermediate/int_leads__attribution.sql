@@ -1,0 +1,109 @@
+-- One row per canonical lead: its first touch and its last touch before conversion (the earliest of
+-- converted_at and its first opportunity's creation; all touches when it never converted).
+-- Ties at the same instant prefer the most specific touch: form submission, then campaign
+-- response, then the lead record.
+
+with
+
+leads as (
+
+    select lead_id, converted_at from {{ ref('int_leads__resolved') }}
+
+),
+
+touches as (
+
+    select * from {{ ref('int_leads__touches') }}
+
+),
+
+opportunity_links as (
+
+    select * from {{ ref('int_opportunities__linked') }}
+
+),
+
+opportunities as (
+
+    select opportunity_id, created_at from {{ ref('stg_crm__opportunities') }}
+
+),
+
+first_opportunity as (
+
+    select opportunity_links.lead_id, min(opportunities.created_at) as first_opportunity_created_at
+    from opportunity_links
+    inner join opportunities
+        on opportunity_links.opportunity_id = opportunities.opportunity_id
+    where opportunity_links.lead_id is not null
+    group by opportunity_links.lead_id
+
+),
+
+cutoffs as (
+
+    select
+        leads.lead_id,
+        case
+            when leads.converted_at is null then first_opportunity.first_opportunity_created_at
+            when first_opportunity.first_opportunity_created_at is null then leads.converted_at
+            when leads.converted_at < first_opportunity.first_opportunity_created_at then leads.converted_at
+            else first_opportunity.first_opportunity_created_at
+        end as conversion_at
+    from leads
+    left join first_opportunity
+        on leads.lead_id = first_opportunity.lead_id
+
+),
+
+ranked as (
+
+    select
+        touches.*,
+        row_number() over (
+            partition by touches.lead_id
+            order by
+                touches.touch_at,
+                case touches.touch_type when 'form_submission' then 1 when 'campaign_member' then 2 else 3 end,
+                touches.touch_id
+        ) as first_rank,
+        row_number() over (
+            partition by touches.lead_id
+            order by
+                case when cutoffs.conversion_at is null or touches.touch_at <= cutoffs.conversion_at then 0 else 1 end,
+                touches.touch_at desc,
+                case touches.touch_type when 'form_submission' then 1 when 'campaign_member' then 2 else 3 end,
+                touches.touch_id
+        ) as last_rank
+    from touches
+    inner join cutoffs
+        on touches.lead_id = cutoffs.lead_id
+
+),
+
+final as (
+
+    select
+        leads.lead_id,
+        count_touches.touch_count,
+        first_touch.touch_type as first_touch_type,
+        first_touch.touch_at as first_touch_at,
+        first_touch.channel_key as first_touch_channel_key,
+        first_touch.campaign_id as first_touch_campaign_id,
+        first_touch.campaign_name as first_touch_campaign_name,
+        last_touch.touch_type as last_touch_type,
+        last_touch.touch_at as last_touch_at,
+        last_touch.channel_key as last_touch_channel_key,
+        last_touch.campaign_id as last_touch_campaign_id,
+        last_touch.campaign_name as last_touch_campaign_name
+    from leads
+    left join (select lead_id, count(*) as touch_count from touches group by lead_id) as count_touches
+        on leads.lead_id = count_touches.lead_id
+    left join ranked as first_touch
+        on leads.lead_id = first_touch.lead_id and first_touch.first_rank = 1
+    left join ranked as last_touch
+        on leads.lead_id = last_touch.lead_id and last_touch.last_rank = 1
+
+)
+
+select * from final

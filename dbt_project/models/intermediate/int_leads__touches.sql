@@ -1,0 +1,149 @@
+-- One row per marketing touch of a canonical lead, with its channel:
+--   form_submission  a matched web-form submission (UTM source/medium/campaign)
+--   campaign_member  a responded CRM campaign membership (at responded_at)
+--   lead_record      the CRM lead record itself (its lead source and campaign), at created_at
+-- Channel: every seed channel_mapping rule matching the touch's utm_medium, utm_source, CRM
+-- campaign type or lead source (lowercased, trimmed); the lowest priority wins; else `other`.
+
+with
+
+submissions as (
+
+    select * from {{ ref('stg_forms__submissions') }}
+
+),
+
+submission_matches as (
+
+    select * from {{ ref('int_submissions__matched_to_leads') }}
+
+),
+
+members as (
+
+    select * from {{ ref('stg_crm__campaign_members') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('stg_crm__campaigns') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_crm__leads') }}
+
+),
+
+merged as (
+
+    select * from {{ ref('int_leads__merged') }}
+
+),
+
+channel_mapping as (
+
+    select match_field, lower(trim(match_value)) as match_value, channel_key, priority
+    from {{ ref('channel_mapping') }}
+
+),
+
+touches as (
+
+    select
+        {{ dbt.concat(["'form_submission:'", "submissions.submission_id"]) }} as touch_id,
+        submission_matches.lead_id,
+        'form_submission' as touch_type,
+        submissions.submitted_at as touch_at,
+        cast(null as {{ dbt.type_string() }}) as campaign_id,
+        submissions.utm_campaign as campaign_name,
+        submissions.utm_source,
+        submissions.utm_medium,
+        cast(null as {{ dbt.type_string() }}) as campaign_channel,
+        cast(null as {{ dbt.type_string() }}) as lead_source
+    from submissions
+    inner join submission_matches
+        on submissions.submission_id = submission_matches.submission_id
+    where submission_matches.lead_id is not null
+
+    union all
+
+    select
+        {{ dbt.concat(["'campaign_member:'", "members.member_key"]) }} as touch_id,
+        merged.canonical_lead_id as lead_id,
+        'campaign_member' as touch_type,
+        coalesce(members.responded_at, members.created_at) as touch_at,
+        members.campaign_id,
+        campaigns.campaign_name,
+        cast(null as {{ dbt.type_string() }}) as utm_source,
+        cast(null as {{ dbt.type_string() }}) as utm_medium,
+        campaigns.channel as campaign_channel,
+        cast(null as {{ dbt.type_string() }}) as lead_source
+    from members
+    inner join merged
+        on members.lead_id = merged.lead_id
+    left join campaigns
+        on members.campaign_id = campaigns.campaign_id
+    where members.has_responded
+        and coalesce(members.responded_at, members.created_at) is not null
+
+    union all
+
+    select
+        {{ dbt.concat(["'lead_record:'", "leads.lead_id"]) }} as touch_id,
+        merged.canonical_lead_id as lead_id,
+        'lead_record' as touch_type,
+        leads.created_at as touch_at,
+        leads.campaign_id,
+        campaigns.campaign_name,
+        cast(null as {{ dbt.type_string() }}) as utm_source,
+        cast(null as {{ dbt.type_string() }}) as utm_medium,
+        campaigns.channel as campaign_channel,
+        leads.lead_source
+    from leads
+    inner join merged
+        on leads.lead_id = merged.lead_id
+    left join campaigns
+        on leads.campaign_id = campaigns.campaign_id
+
+),
+
+channel_candidates as (
+
+    select touches.touch_id, channel_mapping.channel_key, channel_mapping.priority
+    from touches
+    inner join channel_mapping
+        on (channel_mapping.match_field = 'utm_medium' and channel_mapping.match_value = lower(trim(touches.utm_medium)))
+        or (channel_mapping.match_field = 'utm_source' and channel_mapping.match_value = lower(trim(touches.utm_source)))
+        or (channel_mapping.match_field = 'campaign_channel' and channel_mapping.match_value = lower(trim(touches.campaign_channel)))
+        or (channel_mapping.match_field = 'lead_source' and channel_mapping.match_value = lower(trim(touches.lead_source)))
+
+),
+
+best_channel as (
+
+    select touch_id, channel_key
+    from (
+        select
+            channel_candidates.*,
+            row_number() over (partition by touch_id order by priority, channel_key) as channel_rank
+        from channel_candidates
+    ) as ranked
+    where channel_rank = 1
+
+),
+
+final as (
+
+    select
+        touches.*,
+        coalesce(best_channel.channel_key, 'other') as channel_key
+    from touches
+    left join best_channel
+        on touches.touch_id = best_channel.touch_id
+
+)
+
+select * from final

@@ -1,0 +1,194 @@
+-- One row per canonical lead (duplicates merged): dimensions, hashed contact data, attribution,
+-- first contact, outcome, and a reached flag + timestamp per stage of var('reached_flag_stages').
+
+{%- set flag_stages = var('reached_flag_stages') %}
+
+with
+
+leads as (
+
+    select * from {{ ref('int_leads__resolved') }}
+
+),
+
+attribution as (
+
+    select * from {{ ref('int_leads__attribution') }}
+
+),
+
+first_contact as (
+
+    select * from {{ ref('int_leads__first_contact') }}
+
+),
+
+journeys as (
+
+    select * from {{ ref('int_lead_journeys__stages_reached') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_stage_events__unioned') }}
+
+),
+
+opportunity_links as (
+
+    select * from {{ ref('int_opportunities__linked') }}
+
+),
+
+owners as (
+
+    select * from {{ ref('int_owners') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('int_funnel_stages') }}
+
+),
+
+current_entries as (
+
+    -- each lead's and opportunity's latest entry
+    select entity_type, entity_id, stage_key
+    from (
+        select
+            events.*,
+            row_number() over (
+                partition by entity_type, entity_id order by entered_at desc, source_sequence desc
+            ) as recency_rank
+        from events
+        where entity_type in ('lead', 'opportunity')
+    ) as ranked
+    where recency_rank = 1
+
+),
+
+opportunity_outcomes as (
+
+    select
+        opportunity_links.lead_id,
+        count(*) as opportunity_count,
+        sum(case when stages.is_won then 1 else 0 end) as won_opportunity_count,
+        sum(case when stages.is_lost then 1 else 0 end) as lost_opportunity_count
+    from opportunity_links
+    inner join current_entries
+        on current_entries.entity_type = 'opportunity'
+        and current_entries.entity_id = opportunity_links.opportunity_id
+    inner join stages
+        on current_entries.stage_key = stages.stage_key
+    where opportunity_links.lead_id is not null
+    group by opportunity_links.lead_id
+
+),
+
+reached as (
+
+    select
+        journeys.lead_id,
+        {%- for s in flag_stages %}
+        {{ dbt.bool_or("journeys.stage_key = '" ~ s ~ "' and journeys.is_reached") }} as has_reached_{{ s }},
+        max(case when journeys.stage_key = '{{ s }}' then journeys.reached_at end) as {{ s }}_reached_at,
+        {%- endfor %}
+        {{ dbt.bool_or('journeys.is_reached and stages.is_won') }} as is_won
+    from journeys
+    inner join stages
+        on journeys.stage_key = stages.stage_key
+    group by journeys.lead_id
+
+),
+
+final as (
+
+    select
+        -- ids
+        cast(leads.lead_id as {{ dbt.type_string() }}) as lead_id,
+        cast(leads.owner_id as {{ dbt.type_string() }}) as owner_id,
+        cast(leads.campaign_id as {{ dbt.type_string() }}) as campaign_id,
+
+        -- person (hashed: no raw PII in marts)
+        cast({{ hash_pii('leads.email') }} as {{ dbt.type_string() }}) as email_hash,
+        cast({{ hash_pii('leads.phone') }} as {{ dbt.type_string() }}) as phone_hash,
+        cast({{ hash_pii('leads.full_name') }} as {{ dbt.type_string() }}) as name_hash,
+
+        -- dimensions
+        cast(leads.company as {{ dbt.type_string() }}) as company,
+        cast(leads.industry as {{ dbt.type_string() }}) as industry,
+        cast(leads.employees as {{ dbt.type_bigint() }}) as employees,
+        cast({{ company_size_band('leads.employees') }} as {{ dbt.type_string() }}) as company_size_band,
+        cast(leads.country as {{ dbt.type_string() }}) as country,
+        cast(leads.region as {{ dbt.type_string() }}) as region,
+        cast(leads.lead_source as {{ dbt.type_string() }}) as lead_source,
+        cast(owners.team as {{ dbt.type_string() }}) as owner_team,
+        cast(leads.status as {{ dbt.type_string() }}) as status,
+        cast(leads.stage_key as {{ dbt.type_string() }}) as status_stage_key,
+        cast(leads.merged_lead_count as {{ dbt.type_int() }}) as merged_lead_count,
+
+        -- attribution
+        cast(attribution.first_touch_channel_key as {{ dbt.type_string() }}) as first_touch_channel_key,
+        cast(attribution.first_touch_campaign_id as {{ dbt.type_string() }}) as first_touch_campaign_id,
+        cast(attribution.first_touch_campaign_name as {{ dbt.type_string() }}) as first_touch_campaign_name,
+        cast(attribution.first_touch_type as {{ dbt.type_string() }}) as first_touch_type,
+        cast(attribution.last_touch_channel_key as {{ dbt.type_string() }}) as last_touch_channel_key,
+        cast(attribution.last_touch_campaign_id as {{ dbt.type_string() }}) as last_touch_campaign_id,
+        cast(attribution.last_touch_campaign_name as {{ dbt.type_string() }}) as last_touch_campaign_name,
+        cast(attribution.last_touch_type as {{ dbt.type_string() }}) as last_touch_type,
+        cast(coalesce(attribution.touch_count, 0) as {{ dbt.type_int() }}) as touch_count,
+
+        -- outcome
+        leads.is_converted,
+        cast(coalesce(opportunity_outcomes.opportunity_count, 0) as {{ dbt.type_int() }}) as opportunity_count,
+        cast(coalesce(opportunity_outcomes.won_opportunity_count, 0) as {{ dbt.type_int() }}) as won_opportunity_count,
+        cast(current_lead_entry.stage_key as {{ dbt.type_string() }}) as lead_current_stage_key,
+        coalesce(reached.is_won, false) as is_won,
+        (
+            not coalesce(reached.is_won, false)
+            and case
+                when coalesce(opportunity_outcomes.opportunity_count, 0) = 0 then coalesce(lead_stage.is_lost, false)
+                else opportunity_outcomes.lost_opportunity_count = opportunity_outcomes.opportunity_count
+            end
+        ) as is_lost,
+
+        -- first contact
+        first_contact.first_activity_at,
+        cast(first_contact.hours_to_first_activity as {{ type_double() }}) as hours_to_first_activity,
+        first_contact.is_contacted_within_sla,
+
+        -- timestamps
+        leads.created_at,
+        {{ reporting_date('leads.created_at') }} as created_date,
+        {{ reporting_month('leads.created_at') }} as cohort_month,
+        leads.converted_at,
+
+        -- reached stages
+        {%- for s in flag_stages %}
+        coalesce(reached.has_reached_{{ s }}, false) as has_reached_{{ s }},
+        reached.{{ s }}_reached_at{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from leads
+    left join attribution
+        on leads.lead_id = attribution.lead_id
+    left join first_contact
+        on leads.lead_id = first_contact.lead_id
+    left join reached
+        on leads.lead_id = reached.lead_id
+    left join opportunity_outcomes
+        on leads.lead_id = opportunity_outcomes.lead_id
+    left join current_entries as current_lead_entry
+        on current_lead_entry.entity_type = 'lead'
+        and current_lead_entry.entity_id = leads.lead_id
+    left join stages as lead_stage
+        on current_lead_entry.stage_key = lead_stage.stage_key
+    left join owners
+        on leads.owner_id = owners.owner_id
+
+)
+
+select * from final

@@ -1,0 +1,76 @@
+"""Helpers to build the dbt project on a hand-written raw warehouse (used by conftest.py).
+
+Every run uses its own warehouse file, target and log paths (a temporary folder), so it never
+touches dbt_project/target or another engineer's warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+import dbt_fixture_data as fixture_data
+from orchestration.warehouse import connect, ensure_raw_tables
+
+REPO = Path(__file__).resolve().parents[2]
+DBT_PROJECT = REPO / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+
+
+@dataclass
+class DbtBuild:
+    warehouse: Path
+    target_path: Path
+    results: list[dict]
+    seconds: float
+    output: str
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def query_dicts(self, sql: str, params: list | None = None) -> list[dict]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            cur = con.execute(sql, params or [])
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def load_raw(path: Path, rows_by_table: dict[str, list[dict]]) -> None:
+    """Create the canonical raw tables and insert the hand-written rows."""
+    con = connect(path)
+    try:
+        ensure_raw_tables(con)
+        for table, rows in rows_by_table.items():
+            for row in rows:
+                cols = list(row)
+                placeholders = ", ".join("?" for _ in cols)
+                col_sql = ", ".join(f'"{c}"' for c in cols)
+                con.execute(f"insert into raw.{table} ({col_sql}) values ({placeholders})", [row[c] for c in cols])
+    finally:
+        con.close()
+
+
+def run_dbt(args: list[str], *, warehouse: Path, target_path: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "FUNNEL_WAREHOUSE_PATH": str(warehouse),
+        "FUNNEL_PII_KEY": fixture_data.PII_KEY,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env_extra or {}),
+    }
+    cmd = [
+        str(DBT), *args,
+        "--project-dir", str(DBT_PROJECT),
+        "--profiles-dir", str(DBT_PROJECT),
+        "--target-path", str(target_path),
+        "--log-path", str(target_path / "logs"),
+    ]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+
+
