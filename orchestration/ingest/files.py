@@ -120,24 +120,44 @@ def _gb_pairs_ratio(head: bytes) -> float:
     return good / pairs if pairs else 0.0
 
 
+def _mixed_utf8(head: bytes) -> bool:
+    """UTF-8 with some lines in another encoding (a cp1252 line pasted into a UTF-8 export).
+
+    True when some non-ASCII lines are valid UTF-8 and the others do not look like GBK: the
+    transcoder then keeps the UTF-8 lines and reads only the broken lines as cp1252, instead of
+    decoding the whole file as cp1252 and garbling every correct line.
+    """
+    lines = head.split(b"\n")[:-1] or [head]  # the last piece may be cut mid-line
+    good = [ln for ln in lines if max(ln, default=0) >= 0x80 and _decodes(ln, "utf-8")]
+    bad = [ln for ln in lines if max(ln, default=0) >= 0x80 and not _decodes(ln, "utf-8")]
+    return bool(good) and bool(bad) and _gb_pairs_ratio(b"\n".join(bad)) < 0.9
+
+
+# Declared encodings are read as their supersets: a GBK export with one rare character outside
+# GBK still decodes, and "ISO-8859-1" exports from Windows carry cp1252 quotes and dashes.
+_SUPERSETS = {"gbk": "gb18030", "gb2312": "gb18030", "iso8859-1": "cp1252"}
+
+
 def detect_encoding(head: bytes, declared: str | None = None) -> str:
     """Decide the encoding of a file from its first bytes; never silently guess wrong.
 
-    Order: BOM, UTF-16 without BOM, strict UTF-8, GB18030 when the high bytes form GB2312 pairs,
-    cp1252 (a superset of ISO-8859-1 for printable text). ``declared`` (from a mapping file) wins
-    only if the bytes actually decode in it, so a UTF-8 file declared as GBK is still read right.
+    Order: BOM, UTF-16 without BOM, strict UTF-8, UTF-8 with a few foreign lines, GB18030 when
+    the high bytes form GB2312 pairs, cp1252 (a superset of ISO-8859-1 for printable text).
+    ``declared`` (from a mapping file) wins only if the bytes actually decode in it, so a UTF-8
+    file declared as GBK is still read right.
     """
     bom = _bom(head)
     if bom:
         return bom[0]
     if declared:
         norm = codecs.lookup(declared).name
+        norm = _SUPERSETS.get(norm, norm)
         if _decodes(head, norm) and not (norm != "utf-8" and _decodes(head, "utf-8") and any(b >= 0x80 for b in head)):
             return norm
     utf16 = _looks_utf16(head)
     if utf16:
         return utf16
-    if _decodes(head, "utf-8"):
+    if _decodes(head, "utf-8") or _mixed_utf8(head):
         return "utf-8"
     if _decodes(head, "gb18030") and _gb_pairs_ratio(head) >= 0.9:
         return "gb18030"
@@ -162,7 +182,7 @@ class FileSample:
         return self.path.name
 
 
-def sample_file(path: Path, relpath: str, declared_encoding: str | None = None, max_lines: int = 12) -> FileSample:
+def sample_file(path: Path, relpath: str, declared_encoding: str | None = None, max_lines: int = 40) -> FileSample:
     """Read the head of a file: detect zip/xlsx/binary/empty, decode the first lines."""
     with open(path, "rb") as f:
         head = f.read(HEAD_BYTES)

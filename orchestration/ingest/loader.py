@@ -1,19 +1,21 @@
-"""Execute a ReadPlan: read a file with DuckDB, type it, quarantine bad rows, record the load.
+"""Execute the ReadPlans of one file: read it with DuckDB, type it, quarantine bad rows, record the load.
 
-The guarantees live here, once, for every adapter:
-- rows read = rows loaded + rows quarantined + vendor summary rows, recorded in ``raw._load_manifest``;
+The guarantees live here, once, for every adapter and mapping:
+- per (file, target table): rows read = rows loaded + rows quarantined + rows excluded (vendor
+  summary rows, footer lines, blank rows), recorded in ``raw._load_manifest`` under a load id
+  of its own; for an unpivoted plan a "row" is one non-empty cell (e.g. one stage entry);
 - a malformed line (wrong column count, broken quotes) is quarantined with its line number and
   text; a value that cannot be typed quarantines its row with the column, the value and why;
-- a file whose required columns are missing, or whose vendor total disagrees with its rows, is
-  rejected whole with one message naming file, line and expectation — nothing of it is loaded;
-- the same file again changes nothing; a changed file at the same path replaces its earlier rows,
-  in one transaction, so a reader never sees both versions or neither.
+- a file whose required columns are missing, whose vendor total or stated record count disagrees
+  with its rows, is rejected whole with one message naming file, line and expectation — nothing
+  of it is loaded, into any table (all plans of a file run in one transaction);
+- the same file again changes nothing; a changed file at the same path replaces its earlier rows
+  in every table, in one transaction, so a reader never sees both versions or neither.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,15 +23,14 @@ from pathlib import Path
 import duckdb
 
 from orchestration.canonical import LINEAGE_COLUMNS, RAW_SCHEMA, table
-from orchestration.ingest.adapters.base import REF_CLOSE, REF_OPEN, Col, ReadPlan
+from orchestration.ingest.adapters.base import ReadPlan
+from orchestration.ingest.checks import REJECTED, check_record_count, check_required_columns, check_total
 from orchestration.ingest.errors import FileRejected
+from orchestration.ingest.stage import LONG, RAW, StageCache, read_raw, rejected_lines_sql, stage_plan
 from orchestration.ingest.transcode import to_utf8
-from orchestration.sql import quote_ident, quote_literal
+from orchestration.ingest.typed import TYPED, Columns, typed_select
+from orchestration.sql import quote_ident
 from orchestration.warehouse import MANIFEST_TABLE, QUARANTINE_TABLE
-
-STAGE, TYPED, REJECTS, REJECT_SCANS = "_fw_stage", "_fw_typed", "_fw_rejects", "_fw_reject_scans"
-MAX_LINE_BYTES = 64 * 1024 * 1024
-_REF = re.compile(re.escape(REF_OPEN) + "(.*?)" + re.escape(REF_CLOSE), re.S)
 
 
 @dataclass
@@ -48,286 +49,176 @@ class LoadResult:
     message: str = ""
 
 
-def make_load_id(relpath: str, sha256: str) -> str:
-    """Deterministic: the same bytes at the same path always get the same load id."""
-    return hashlib.sha256(f"{relpath}\n{sha256}".encode()).hexdigest()[:20]
+def make_load_id(relpath: str, sha256: str, target_table: str | None = None) -> str:
+    """Deterministic per (file bytes, path, target table): the same delivery always gets the same id."""
+    key = f"{relpath}\n{sha256}" + (f"\n{target_table}" if target_table else "")
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def loaded_targets(con: duckdb.DuckDBPyConnection, relpath: str, sha256: str) -> dict[str | None, str]:
+    """Target tables (None for 'ignored') this exact file was already loaded into, with their load ids."""
+    rows = con.execute(
+        f"select target_table, load_id from {MANIFEST_TABLE} where source_file = ? and file_sha256 = ? "
+        "and status in ('loaded', 'ignored')",
+        [relpath, sha256],
+    ).fetchall()
+    return {t: lid for t, lid in rows}
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, relpath: str, sha256: str) -> str | None:
-    row = con.execute(
-        f"select load_id from {MANIFEST_TABLE} where source_file = ? and file_sha256 = ? "
-        "and status in ('loaded', 'ignored') limit 1",
-        [relpath, sha256],
-    ).fetchone()
-    return row[0] if row else None
-
-
-class _Columns:
-    """The file's columns as DuckDB named them, looked up case-insensitively."""
-
-    def __init__(self, names: list[str]):
-        self.names = names
-        self.by_lower: dict[str, str] = {}
-        for n in names:
-            self.by_lower.setdefault(n.strip().lstrip("\ufeff").lower(), n)
-
-    def find(self, *candidates: str) -> str | None:
-        for c in candidates:
-            hit = self.by_lower.get(c.strip().lower())
-            if hit is not None:
-                return hit
-        return None
-
-    def sql(self, name: str) -> str:
-        hit = self.find(name)
-        return quote_ident(hit) if hit is not None else "null"
-
-    def resolve_refs(self, expr: str) -> str:
-        return _REF.sub(lambda m: self.sql(m.group(1)), expr)
-
-
-def _raw_expr(col: Col, cols: _Columns) -> tuple[str, str | None]:
-    """SQL for the untyped value and the file column it came from (for error messages)."""
-    if col.expr is not None:
-        return f"({cols.resolve_refs(col.expr)})", None
-    if col.const is not None:
-        return quote_literal(col.const), None
-    hit = cols.find(*col.sources)
-    if hit is None:
-        return "cast(null as varchar)", None
-    raw = quote_ident(hit)
-    if col.value_map:
-        cases = " ".join(f"when {quote_literal(k.strip().lower())} then {quote_literal(v)}" for k, v in col.value_map.items())
-        raw = f"coalesce(case lower(trim({raw})) {cases} end, {raw})"
-    return raw, hit
-
-
-def _check_required_columns(plan: ReadPlan, cols: _Columns, relpath: str, header_line: int) -> None:
-    missing = [
-        " or ".join(repr(s) for s in c.sources)
-        for c in plan.columns.values()
-        if c.required and c.sources and c.expr is None and cols.find(*c.sources) is None
-    ]
-    if missing:
-        raise FileRejected(
-            relpath,
-            f"missing required column(s) {', '.join(missing)} for {plan.adapter} "
-            f"(found {len(cols.names)} columns: {', '.join(cols.names[:12])}{' …' if len(cols.names) > 12 else ''})",
-            line=header_line + 1,
-            hint="export the file with its standard columns, or write a mapping (see README 'Bring your own exports')",
-        )
-
-
-def _read_stage(con: duckdb.DuckDBPyConnection, path: Path, plan: ReadPlan) -> None:
-    for t in (STAGE, REJECTS, REJECT_SCANS):
-        con.execute(f"drop table if exists {t}")
-    con.execute(
-        f"""
-        create temp table {STAGE} as
-        select row_number() over () as _fw_record, *
-        from read_csv({quote_literal(str(path))},
-            header = true, skip = {int(plan.header_line)}, delim = {quote_literal(plan.delimiter)},
-            quote = '"', escape = '"', all_varchar = true, auto_detect = true,
-            null_padding = false, strict_mode = true, max_line_size = {MAX_LINE_BYTES},
-            store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}')
-        """
-    )
-
-
-def _clean_expr(col: Col, raw: str) -> str:
-    if col.const is not None:
-        return raw
-    return f"fw_id({raw})" if col.kind == "id" else f"fw_text({raw})"
-
-
-def _parse_expr(col: Col, clean: str) -> str:
-    """Untyped parse of cleaned text (integers stay double here; the next step checks them)."""
-    if col.kind in ("text", "id"):
-        return clean
-    if col.kind in ("number", "integer"):
-        return f"fw_num({clean})"
-    if col.kind == "bool":
-        return f"fw_bool({clean})"
-    if col.kind in ("timestamp", "date"):
-        if col.formats:
-            fmts = "[" + ", ".join(quote_literal(f) for f in col.formats) + "]"
-            parsed = f"fw_ts_fmt({clean}, {fmts})"
-        else:
-            parsed = f"fw_ts({clean})"
-        if col.timezone:
-            parsed = f"fw_to_utc({parsed}, {quote_literal(col.timezone)})"
-        return parsed
-    raise ValueError(f"unknown column kind {col.kind!r}")
-
-
-def _final_expr(col: Col, parsed: str, sql_type: str) -> str:
-    if col.kind == "integer":
-        return f"case when {parsed} = trunc({parsed}) and abs({parsed}) < 9e18 then cast({parsed} as bigint) end"
-    return f"try_cast({parsed} as {sql_type})"
-
-
-def _typed_select(plan: ReadPlan, cols: _Columns, relpath: str) -> tuple[str, list[str]]:
-    """SQL creating the typed table in steps (clean → parse → cast → reasons), each column once.
-
-    Steps are separate CTEs so every value is cleaned and parsed exactly once, whatever the number
-    of checks that look at it.
-    """
-    target = table(plan.target_table)
-    cleaned, parsed, final, reasons = [], [], [], []
-    for i, (name, sql_type) in enumerate(target.columns.items()):
-        col = plan.columns.get(name, Col())
-        raw, source = _raw_expr(col, cols)
-        cleaned.append(f"{_clean_expr(col, raw)} as c{i}")
-        parsed.append(f"{_parse_expr(col, f'c{i}')} as p{i}")
-        final.append(f"{_final_expr(col, f'p{i}', sql_type)} as v{i}")
-        label = quote_literal(source or name)
-        if col.kind not in ("text", "id") and col.const is None:
-            reasons.append(f"case when c{i} is not null and v{i} is null then "
-                           f"{label} || ' ' || quote_value(c{i}) || ' is not a valid {col.kind}' end")
-        if col.required or name in target.required:
-            reasons.append(f"case when v{i} is null and c{i} is null then {label} || ' is empty' end")
-    summary = cols.resolve_refs(plan.summary_predicate) if plan.summary_predicate else "false"
-    reason_sql = "nullif(concat_ws('; ', " + ", ".join(reasons) + "), '')" if reasons else "cast(null as varchar)"
-    outputs = ", ".join(f"v{i} as {quote_ident(n)}" for i, n in enumerate(target.columns))
-    sql = f"""
-        create temp table {TYPED} as
-        with cleaned as (
-            select _fw_record, coalesce({summary}, false) as _fw_is_summary, {', '.join(cleaned)} from {STAGE}
-        ), parsed as (
-            select *, {', '.join(parsed)} from cleaned
-        ), typed as (
-            select *, {', '.join(final)} from parsed
-        )
-        select _fw_record, _fw_is_summary, {outputs}, {reason_sql} as _fw_reason from typed
-    """
-    return sql, list(target.columns)
+    """A load id of this exact file if any of its plans was loaded (kept for callers of the old API)."""
+    done = loaded_targets(con, relpath, sha256)
+    return next(iter(done.values()), None)
 
 
 def _quote_value_macro(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create or replace temp macro quote_value(v) as '''' || left(v, 200) || ''''")
 
 
-def _total_check(con: duckdb.DuckDBPyConnection, plan: ReadPlan, cols: _Columns, relpath: str, header_line: int) -> str:
-    check = plan.total_check
-    if check is None:
-        return ""
-    predicate = cols.resolve_refs(check.label_predicate)
-    row = con.execute(f"select _fw_record from {STAGE} where {predicate} limit 1").fetchone()
-    if row is None:
-        return f"no '{check.label}' row to cross-check"
-    notes = []
-    for measure, source in check.measures.items():
-        total_sql = f"fw_num({cols.sql(source)})"
-        total, = con.execute(f"select {total_sql} from {STAGE} where _fw_record = ?", [row[0]]).fetchone()
-        loaded, n = con.execute(
-            f"select coalesce(sum({quote_ident(measure)}), 0), count(*) from {TYPED} where not _fw_is_summary"
-        ).fetchone()
-        if total is None:
-            continue
-        tolerance = max(0.01, check.tolerance_per_row * n)
-        if abs(float(loaded) - float(total)) > tolerance:
-            raise FileRejected(
-                relpath,
-                f"the rows' {source} add up to {float(loaded):,.2f} but the report's '{check.label}' row says "
-                f"{float(total):,.2f} (difference {float(loaded) - float(total):+,.2f}); the file is incomplete or edited",
-                line=header_line + 1 + int(row[0]),
-                hint="download the report again from the vendor UI without editing it",
-            )
-        notes.append(f"{source} total {float(total):,.2f} matches")
-    return "; ".join(notes)
-
-
-def load_file(
+def load_plans(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     relpath: str,
-    plan: ReadPlan,
+    plans: list[ReadPlan],
     *,
     encoding: str,
     sha256: str,
     file_bytes: int,
     workdir: Path,
     now: datetime | None = None,
-) -> LoadResult:
-    """Load one file according to its plan. Raises FileRejected (nothing loaded) on file errors."""
+) -> list[LoadResult]:
+    """Load one file according to its plans, all or nothing. Raises FileRejected on file errors."""
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
-    load_id = make_load_id(relpath, sha256)
-    if plan.target_table is None:
-        _record_manifest(con, LoadResult(relpath, load_id, plan.adapter, None, "ignored", encoding,
-                                         message=plan.ignore_reason or ""), sha256, file_bytes, plan, now)
-        return LoadResult(relpath, load_id, plan.adapter, None, "ignored", encoding, message=plan.ignore_reason or "")
-
-    try:
-        utf8_path, fixed_lines = to_utf8(path, encoding, workdir)
-    except UnicodeDecodeError as exc:
-        raise FileRejected(relpath, f"byte {exc.start} is not valid {encoding} ({exc.reason})",
-                           hint="re-export the file in UTF-8 or declare its encoding in a mapping") from None
+    utf8_path, fixed_lines = path, 0
+    if any(p.target_table for p in plans):
+        try:
+            utf8_path, fixed_lines = to_utf8(path, encoding, workdir)
+        except UnicodeDecodeError as exc:
+            raise FileRejected(relpath, f"byte {exc.start} is not valid {encoding} ({exc.reason})",
+                               hint="re-export the file in UTF-8 or declare its encoding in a mapping") from None
     _quote_value_macro(con)
-    try:
-        _read_stage(con, utf8_path, plan)
-    except duckdb.Error as exc:
-        raise FileRejected(relpath, f"cannot be read as {plan.delimiter!r}-separated text: {str(exc).splitlines()[0]}") from None
-
-    names = [r[0] for r in con.execute(f"describe {STAGE}").fetchall() if r[0] != "_fw_record"]
-    cols = _Columns(names)
-    _check_required_columns(plan, cols, relpath, plan.header_line)
-    con.execute(f"drop table if exists {TYPED}")
-    sql, target_cols = _typed_select(plan, cols, relpath)
-    con.execute(sql)
-    total_note = _total_check(con, plan, cols, relpath, plan.header_line)
-
-    n_records, n_summary, n_bad = con.execute(
-        f"select count(*), count(*) filter (_fw_is_summary), count(*) filter (not _fw_is_summary and _fw_reason is not null) from {TYPED}"
-    ).fetchone()
-    n_rejected = con.execute(f"select count(distinct line) from {REJECTS}").fetchone()[0]
-    result = LoadResult(
-        source_file=relpath, load_id=load_id, adapter=plan.adapter, target_table=plan.target_table, status="loaded",
-        encoding=encoding, rows_read=n_records + n_rejected, rows_loaded=n_records - n_summary - n_bad,
-        rows_quarantined=n_bad + n_rejected, rows_summary=n_summary,
-        message="; ".join(x for x in [
-            total_note, f"{fixed_lines} line(s) were not UTF-8 and were read as cp1252" if fixed_lines else "", *plan.notes] if x),
-    )
-    _commit(con, plan, result, target_cols, sha256, file_bytes, now)
-    if utf8_path != path:
-        utf8_path.unlink(missing_ok=True)
-    return result
-
-
-def _commit(con, plan: ReadPlan, result: LoadResult, target_cols: list[str], sha256: str, file_bytes: int, now: datetime) -> None:
-    target = f"{RAW_SCHEMA}.{quote_ident(plan.target_table)}"
-    cols = ", ".join(quote_ident(c) for c in target_cols)
-    lineage = ", ".join(quote_ident(c) for c in LINEAGE_COLUMNS)
+    fixed_note = f"{fixed_lines} line(s) were not UTF-8 and were read as cp1252" if fixed_lines else ""
+    cache = StageCache()
+    results: list[LoadResult] = []
     con.execute("begin transaction")
     try:
-        prior = con.execute(
-            f"select load_id from {MANIFEST_TABLE} where source_file = ? and status = 'loaded'", [result.source_file]
-        ).fetchall()
-        result.replaced_load_id = prior[-1][0] if prior else None
-        for (old,) in prior:
-            con.execute(f"delete from {target} where _load_id = ?", [old])
-            con.execute(f"delete from {QUARANTINE_TABLE} where _load_id = ?", [old])
-        con.execute(f"update {MANIFEST_TABLE} set status = 'replaced' where source_file = ? and status = 'loaded'",
-                    [result.source_file])
-        con.execute(
-            f"insert into {target} ({cols}, {lineage}) "
-            f"select {cols}, ?, ?, _fw_record, ?, ? from {TYPED} where not _fw_is_summary and _fw_reason is null",
-            [plan.source_system, result.source_file, result.load_id, now],
-        )
-        con.execute(
-            f"insert into {QUARANTINE_TABLE} select ?, ?, ?, null, t._fw_record, to_json(s)::varchar, t._fw_reason, ? "
-            f"from {TYPED} t join {STAGE} s using (_fw_record) where not t._fw_is_summary and t._fw_reason is not null",
-            [result.load_id, result.source_file, plan.target_table, now],
-        )
-        con.execute(
-            f"insert into {QUARANTINE_TABLE} select ?, ?, ?, line + {int(plan.header_line)}, null, any_value(csv_line), "
-            f"string_agg(distinct error_type || ': ' || error_message, '; '), ? from {REJECTS} group by line",
-            [result.load_id, result.source_file, plan.target_table, now],
-        )
-        _record_manifest(con, result, sha256, file_bytes, plan, now)
+        for plan in plans:
+            if plan.target_table is None:
+                result = LoadResult(relpath, make_load_id(relpath, sha256), plan.adapter, None, "ignored", encoding,
+                                    message=plan.ignore_reason or "")
+                _record_manifest(con, result, sha256, file_bytes, plan, now)
+            else:
+                result = _load_plan(con, utf8_path, relpath, plan, cache, encoding, sha256, fixed_note)
+                _commit(con, plan, result, sha256, file_bytes, now)
+            results.append(result)
+        _retire_other_versions(con, relpath, sha256, {r.target_table for r in results})
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
+    finally:
+        if utf8_path != path:
+            utf8_path.unlink(missing_ok=True)
+    return results
+
+
+def load_file(con, path: Path, relpath: str, plan: ReadPlan, **kwargs) -> LoadResult:
+    """Load one file with one plan (see :func:`load_plans`)."""
+    return load_plans(con, path, relpath, [plan], **kwargs)[0]
+
+
+def _load_plan(con, path: Path, relpath: str, plan: ReadPlan, cache: StageCache, encoding: str, sha256: str,
+               fixed_note: str) -> LoadResult:
+    try:
+        names = read_raw(con, path, plan, cache)
+    except duckdb.Error as exc:
+        raise FileRejected(relpath, f"cannot be read as {plan.delimiter!r}-separated text: {str(exc).splitlines()[0]}",
+                           line=plan.header_line + 1) from None
+    staged = stage_plan(con, plan, names)
+    cols = Columns(staged.names)
+    check_required_columns(plan, cols, relpath)
+    con.execute(f"drop table if exists {TYPED}")
+    sql, _ = typed_select(plan, cols, staged)
+    con.execute(sql)
+    con.execute(f"drop table if exists {REJECTED}")
+    con.execute(f"create temp table {REJECTED} as {rejected_lines_sql(plan)}")
+    total_note = check_total(con, plan, cols, staged, relpath)
+
+    n_records, n_excluded, n_bad = con.execute(
+        f"select count(*), count(*) filter (_fw_is_summary), "
+        f"count(*) filter (not _fw_is_summary and _fw_reason is not null) from {TYPED}"
+    ).fetchone()
+    n_malformed, n_footer_lines = con.execute(
+        f"select count(*) filter (kind is null), count(*) filter (kind is not null) from {REJECTED}").fetchone()
+    rows_read = n_records + n_malformed + n_footer_lines
+    rows_summary = n_excluded + n_footer_lines
+    count_note = check_record_count(con, plan, rows_read - rows_summary, relpath,
+                                    f" (of which {n_malformed} malformed line(s))" if n_malformed else "")
+    kinds = dict(con.execute(
+        f"select _fw_excluded, count(*) from {TYPED} where _fw_excluded is not null group by all").fetchall())
+    kinds["footer"] = kinds.get("footer", 0) + con.execute(
+        f"select count(*) from {REJECTED} where kind = 'footer'").fetchone()[0]
+    kinds["blank"] = kinds.get("blank", 0) + con.execute(
+        f"select count(*) from {REJECTED} where kind = 'blank'").fetchone()[0]
+    excluded_note = ", ".join(f"{n} {k} row(s)" for k, n in sorted(kinds.items()) if n)
+    return LoadResult(
+        source_file=relpath, load_id=make_load_id(relpath, sha256, plan.target_table), adapter=plan.adapter,
+        target_table=plan.target_table, status="loaded", encoding=encoding, rows_read=rows_read,
+        rows_loaded=n_records - n_excluded - n_bad, rows_quarantined=n_bad + n_malformed, rows_summary=rows_summary,
+        message="; ".join(x for x in [total_note, count_note, f"excluded: {excluded_note}" if excluded_note else "",
+                                      fixed_note, *plan.notes] if x),
+    )
+
+
+def _delete_load(con, load_id: str, target_table: str) -> None:
+    con.execute(f"delete from {RAW_SCHEMA}.{quote_ident(table(target_table).name)} where _load_id = ?", [load_id])
+    con.execute(f"delete from {QUARANTINE_TABLE} where _load_id = ?", [load_id])
+    con.execute(f"update {MANIFEST_TABLE} set status = 'replaced' where load_id = ?", [load_id])
+
+
+def _commit(con, plan: ReadPlan, result: LoadResult, sha256: str, file_bytes: int, now: datetime) -> None:
+    """Replace earlier loads of this (file, table) and insert this one (inside the file's transaction)."""
+    target_cols = list(table(plan.target_table).columns)
+    target = f"{RAW_SCHEMA}.{quote_ident(plan.target_table)}"
+    cols = ", ".join(quote_ident(c) for c in target_cols)
+    lineage = ", ".join(quote_ident(c) for c in LINEAGE_COLUMNS)
+    prior = con.execute(
+        f"select load_id from {MANIFEST_TABLE} where source_file = ? and target_table = ? and status = 'loaded' "
+        "order by loaded_at",
+        [result.source_file, plan.target_table],
+    ).fetchall()
+    result.replaced_load_id = prior[-1][0] if prior else None
+    for (old,) in prior:
+        _delete_load(con, old, plan.target_table)
+    con.execute(
+        f"insert into {target} ({cols}, {lineage}) "
+        f"select {cols}, ?, ?, _fw_row, ?, ? from {TYPED} where not _fw_is_summary and _fw_reason is null",
+        [plan.source_system, result.source_file, result.load_id, now],
+    )
+    con.execute(
+        f"insert into {QUARANTINE_TABLE} select ?, ?, ?, null, t._fw_row, to_json(s)::varchar, t._fw_reason, ? "
+        f"from {TYPED} t join {LONG if plan.unpivot is not None else RAW} s using (_fw_record) "
+        "where not t._fw_is_summary and t._fw_reason is not null",
+        [result.load_id, result.source_file, plan.target_table, now],
+    )
+    con.execute(
+        f"insert into {QUARANTINE_TABLE} select ?, ?, ?, line, null, csv_line, reason, ? "
+        f"from {REJECTED} where kind is null",
+        [result.load_id, result.source_file, plan.target_table, now],
+    )
+    _record_manifest(con, result, sha256, file_bytes, plan, now)
+
+
+def _retire_other_versions(con, relpath: str, sha256: str, produced: set[str | None]) -> None:
+    """A changed file replaces its earlier version everywhere, also in tables it no longer feeds."""
+    stale = con.execute(
+        f"select load_id, target_table from {MANIFEST_TABLE} where source_file = ? and status = 'loaded' "
+        "and file_sha256 <> ? and target_table is not null",
+        [relpath, sha256],
+    ).fetchall()
+    for load_id, target in stale:
+        if target not in produced:
+            _delete_load(con, load_id, target)
 
 
 def _record_manifest(con, result: LoadResult, sha256: str, file_bytes: int, plan: ReadPlan, now: datetime) -> None:

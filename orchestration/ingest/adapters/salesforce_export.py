@@ -7,6 +7,10 @@ of the same file path, and staging keeps the newest version of each record.
 Quirks handled: every field quoted, booleans ``"0"``/``"1"``, datetimes in UTC, empty lookups as
 ``""`` or the null id ``000000000000000AAA`` (kind ``id``), custom fields (``*__c``) such as a loss
 reason picked from a configurable list, ``CurrencyIsoCode`` kept when the org is multi-currency.
+Picklist values are kept as exported, also when the exporting user's language localized them
+(``Geschlossen und gewonnen``): dbt seeds map them to funnel stages. Exports in ISO-8859-1 and
+files with some lines in another encoding are decoded line-correctly (see ``files.py``,
+``transcode.py``); Task and Event rows become activities.
 """
 
 from __future__ import annotations
@@ -134,11 +138,15 @@ ACTIVITY = {
                             f"when fw_id({ref('WhoId')}) like '003%' then 'contact' else null end"),
     "entity_id": Col(expr=f"case when fw_id({ref('WhatId')}) like '006%' then fw_id({ref('WhatId')}) else fw_id({ref('WhoId')}) end"),
     "activity_type": Col(("TaskSubtype", "EventSubtype", "Type", "Subject")),
-    "occurred_at": Col(("CompletedDateTime", "ActivityDateTime", "StartDateTime", "ActivityDate", "CreatedDate"), "timestamp", required=True),
+    # the first *value* present: an open task has no CompletedDateTime but a due ActivityDate
+    "occurred_at": Col(expr="coalesce(" + ", ".join(f"fw_text({ref(c)})" for c in (
+        "CompletedDateTime", "ActivityDateTime", "StartDateTime", "ActivityDate", "CreatedDate")) + ")",
+        kind="timestamp", required=True),
     "owner_id": Col("OwnerId", "id"),
 }
 
-# (object, target table, columns, signature test) — order matters: Lead before Account/Contact.
+# (object, target table, columns, signature test) — order matters: Lead before Account/Contact,
+# Event (which also has WhoId/WhatId/Subject) before Task.
 OBJECTS = (
     ("Lead", "crm_leads", LEAD, lambda h: has_all(h, "Id", "IsConverted", "Status")),
     ("OpportunityHistory", "crm_stage_history", OPPORTUNITY_HISTORY, lambda h: has_all(h, "Id", "OpportunityId", "StageName")),
@@ -146,8 +154,8 @@ OBJECTS = (
     ("CampaignMember", "crm_campaign_members", CAMPAIGN_MEMBER, lambda h: has_all(h, "Id", "CampaignId") and has_any(h, "LeadId", "ContactId")),
     ("Campaign", "crm_campaigns", CAMPAIGN, lambda h: has_all(h, "Id", "Name", "StartDate") and has_any(h, "BudgetedCost", "NumberOfLeads")),
     ("User", "crm_users", USER, lambda h: has_all(h, "Id", "Username")),
-    ("Task", "crm_activities", ACTIVITY, lambda h: has_all(h, "Id", "WhoId", "WhatId", "Subject")),
     ("Event", "crm_activities", ACTIVITY, lambda h: has_all(h, "Id", "WhoId", "StartDateTime")),
+    ("Task", "crm_activities", ACTIVITY, lambda h: has_all(h, "Id", "WhoId", "WhatId", "Subject")),
     ("Contact", None, {}, lambda h: has_all(h, "Id", "AccountId", "FirstName", "LastName", "Email")),
     ("Account", "crm_accounts", ACCOUNT, lambda h: has_all(h, "Id", "Name") and has_any(h, "BillingCity", "BillingCountry", "AccountNumber", "NumberOfEmployees")),
 )

@@ -1,0 +1,173 @@
+"""Reading a delivered file into a temporary staging table, as text, without losing a line.
+
+Why this is its own step: the staging table is what every later check looks at (required
+columns, summary and footer rows, vendor totals), and its shape decides what "a record" means —
+a line of the file, or, for a wide report unpivoted to long, one non-empty cell. Lines the CSV
+reader cannot parse land in a rejects table with their line number; here they are classified as
+blank or footer lines (a report's copyright and confidentiality notes) or as malformed records.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.adapters.base import ReadPlan, Unpivot, unpivot_col
+from orchestration.sql import quote_ident, quote_literal
+
+RAW, LONG, REJECTS, REJECT_SCANS = "_fw_raw", "_fw_long", "_fw_rejects", "_fw_reject_scans"
+MAX_LINE_BYTES = 64 * 1024 * 1024
+INTERNAL = ("_fw_record", "_fw_row")
+
+# Quotes, delimiters and blanks a CSV writer puts around a one-cell footer line.
+_EDGE = r"""[\s"',;|]*"""
+
+
+def footer_regex(patterns: tuple[str, ...]) -> str | None:
+    """One regex for whole footer lines: any of ``patterns``, with CSV quoting around it."""
+    if not patterns:
+        return None
+    return f"^{_EDGE}(?:{'|'.join(f'(?:{p})' for p in patterns)}){_EDGE}$"
+
+
+BLANK_LINE = f"^{_EDGE}$"
+
+
+@dataclass
+class Staged:
+    """The staging relation of one plan: its name, its record-number column and its columns."""
+
+    relation: str
+    row_column: str  # the file's record number (for lineage); equals _fw_record unless unpivoted
+    names: list[str]  # the file's columns, plus unpivot columns when unpivoted
+    file_names: list[str]  # the file's columns only (for blank/footer detection)
+    unpivoted: bool = False
+
+
+class StageCache:
+    """Remembers what ``RAW`` holds, so the plans of one file read it once when they can."""
+
+    def __init__(self) -> None:
+        self.key: tuple | None = None
+        self.names: list[str] = []
+
+
+def header_names(path: Path, header_line: int, delimiter: str) -> list[str]:
+    """The column names of the header line, parsed in Python, made unique and non-empty.
+
+    The loader gives DuckDB these names instead of letting its sniffer guess the dialect: a
+    report whose footer, preamble or line endings differ from its body (a copyright line
+    appended by another tool) must still be read, with the odd lines in the rejects table.
+    """
+    with open(path, encoding="utf-8", newline="") as f:
+        text = ""
+        for i, line in enumerate(f):
+            if i < header_line:
+                continue
+            text += line
+            try:
+                fields = next(csv.reader(io.StringIO(text), delimiter=delimiter, strict=True))
+                break
+            except (csv.Error, StopIteration):  # a quoted header field spanning lines
+                if i - header_line > 20:
+                    break
+        else:
+            fields = next(csv.reader(io.StringIO(text), delimiter=delimiter), []) if text else []
+    names: list[str] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(fields):
+        name = raw.lstrip("\ufeff") if i == 0 else raw
+        name = name if name.strip() else f"column{i}"
+        base, k = name, 1
+        while name.lower() in seen:
+            name, k = f"{base}_{k}", k + 1
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def read_raw(con: duckdb.DuckDBPyConnection, path: Path, plan: ReadPlan, cache: StageCache) -> list[str]:
+    """Read the file as text into ``RAW`` (header at ``plan.header_line``); return its columns."""
+    key = (str(path), int(plan.header_line), plan.delimiter)
+    if cache.key == key:
+        return cache.names
+    for t in (RAW, LONG, REJECTS, REJECT_SCANS):
+        con.execute(f"drop table if exists {t}")
+    names = header_names(path, plan.header_line, plan.delimiter)
+    if not names:
+        raise duckdb.InvalidInputException(f"no header found at line {plan.header_line + 1}")
+    columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
+    con.execute(
+        f"""
+        create temp table {RAW} as
+        select row_number() over () as _fw_record, *
+        from read_csv({quote_literal(str(path))},
+            header = true, skip = {int(plan.header_line)}, delim = {quote_literal(plan.delimiter)},
+            quote = '"', escape = '"', auto_detect = false, columns = {columns},
+            null_padding = false, strict_mode = true, max_line_size = {MAX_LINE_BYTES},
+            store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}')
+        """
+    )
+    cache.key = key
+    cache.names = [r[0] for r in con.execute(f"describe {RAW}").fetchall() if r[0] not in INTERNAL]
+    return cache.names
+
+
+def stage_plan(con: duckdb.DuckDBPyConnection, plan: ReadPlan, names: list[str]) -> Staged:
+    """The relation a plan reads: ``RAW`` itself, or its unpivoted long form."""
+    if plan.unpivot is None:
+        return Staged(RAW, "_fw_record", names, names)
+    long_names = _unpivot(con, plan.unpivot, names)
+    return Staged(LONG, "_fw_row", names + long_names, names, unpivoted=True)
+
+
+def _unpivot(con: duckdb.DuckDBPyConnection, spec: Unpivot, names: list[str]) -> list[str]:
+    """Build ``LONG``: one row per non-empty cell of every column whose header matches the pattern.
+
+    Header names and the values taken from them are passed as quoted identifiers and literals;
+    nothing from the file is spliced into the SQL unquoted.
+    """
+    pattern = re.compile(spec.pattern)
+    by_lower = {n.strip().lower(): n for n in names}
+    groups = sorted(pattern.groupindex)
+    extra = [*groups, "value", *spec.companions]
+    selects = []
+    for k, name in enumerate(names):
+        m = pattern.fullmatch(name.strip())
+        if not m:
+            continue
+        parts = [f"{quote_literal(m.group(g) or '')} as {quote_ident(unpivot_col(g))}" for g in groups]
+        parts.append(f"{quote_ident(name)} as {quote_ident(unpivot_col('value'))}")
+        for comp, template in spec.companions.items():
+            sibling = by_lower.get(template.format(**m.groupdict()).strip().lower())
+            ref = quote_ident(sibling) if sibling else "cast(null as varchar)"
+            parts.append(f"{ref} as {quote_ident(unpivot_col(comp))}")
+        selects.append(f"select _fw_record as _fw_row, {k} as _fw_k, *, {', '.join(parts)} from {RAW} "
+                       f"where nullif(trim({quote_ident(name)}), '') is not null")
+    empty = ", ".join(f"cast(null as varchar) as {quote_ident(unpivot_col(c))}" for c in extra)
+    body = " union all ".join(selects) if selects else \
+        f"select _fw_record as _fw_row, 0 as _fw_k, *, {empty} from {RAW} where false"
+    con.execute(f"drop table if exists {LONG}")
+    # each branch carries RAW's _fw_record as _fw_row; the long table numbers its own records
+    con.execute(
+        f"create temp table {LONG} as select row_number() over (order by _fw_row, _fw_k) as _fw_record, "
+        f"* exclude (_fw_k) from (select * exclude (_fw_record) from ({body}))"
+    )
+    return [unpivot_col(c) for c in extra]
+
+
+def rejected_lines_sql(plan: ReadPlan) -> str:
+    """Rejected lines grouped per line, each classified as 'blank', 'footer' or NULL (malformed)."""
+    footer = footer_regex(plan.footer_patterns)
+    kind = f"when regexp_full_match(csv_line, {quote_literal(BLANK_LINE)}) then 'blank' "
+    if footer:
+        kind += f"when regexp_full_match(csv_line, {quote_literal(footer)}) then 'footer' "
+    return (f"select line, csv_line, reason, case {kind} end as kind from ("
+            f"select line, rtrim(any_value(csv_line), chr(13) || chr(10)) as csv_line, "
+            f"string_agg(distinct error_type || ': ' || error_message, '; ') as reason "
+            f"from {REJECTS} group by line)")
