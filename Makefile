@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 UV      := $(PY) -m uv
 
-.PHONY: install demo test test-all bench clean
+.PHONY: install system-deps demo test test-all bench clean
 
 install: $(VENV)/.installed
 
@@ -17,8 +17,12 @@ $(VENV)/.installed: pyproject.toml uv.lock
 demo: install
 	$(BIN)/funnel demo
 
+## System packages some tests use as real services (PostgreSQL 15, Chromium); only what is missing.
+system-deps:
+	@bash .ci/system-packages
+
 ## The default test suite (what CI runs).
-test: install
+test: install system-deps
 	$(BIN)/python -m pytest -q
 
 clean:

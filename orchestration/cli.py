@@ -68,9 +68,14 @@ def build(
 
 def _run(settings):
     from orchestration.build import run_build
+    from orchestration.lock import BuildAlreadyRunning
 
-    with console.status("building: ingest → validate → dbt build → publish …"):
-        outcome = run_build(settings)
+    try:
+        with console.status("building: ingest → validate → dbt build → publish …"):
+            outcome = run_build(settings)
+    except BuildAlreadyRunning as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(3)
     for w in outcome.warnings:
         console.print(f"[yellow]warning[/yellow] {w}")
     if not outcome.success:
@@ -145,6 +150,95 @@ def rollback(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1)
     console.print(f"[green]restored[/green] {chosen.name} as {out / 'funnel.duckdb'}")
+
+
+@app.command()
+def report(
+    out: Path = typer.Option(..., "--out", help="The published folder holding funnel.duckdb."),
+    lang: str = typer.Option("en", "--lang", help="Language of the labels: en or zh."),
+):
+    """Write the funnel report, OUT/report/funnel_report.html (zh: funnel_report.zh.html), from OUT/funnel.duckdb."""
+    from orchestration.publish.catalog import PublishedFileError
+    from orchestration.report import write_report
+
+    try:
+        result = write_report(out / "funnel.duckdb", out, lang)
+    except (PublishedFileError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2 if isinstance(exc, ValueError) else 1)
+    for key, state in result.sections.items():
+        if state != "ok":
+            console.print(f"[yellow]{key}[/yellow]: {state}")
+    console.print(f"[green]wrote[/green] {result.path} (build {result.build_id}, {result.bytes / 1e6:.1f} MB; "
+                  f"opens without network)")
+
+
+@app.command()
+def publish(
+    out: Path = typer.Option(..., "--out", help="The published folder holding funnel.duckdb."),
+    parquet: bool = typer.Option(True, "--parquet/--no-parquet", help="Export OUT/parquet."),
+    postgres: bool = typer.Option(True, "--postgres/--no-postgres", help="Copy to Postgres if FUNNEL_POSTGRES_URL is set."),
+    with_report: bool = typer.Option(True, "--report/--no-report", help="Write OUT/report."),
+):
+    """Re-make the outputs of OUT/funnel.duckdb (Parquet, Postgres, report) without rebuilding it."""
+    from orchestration.publish.catalog import PublishedFileError
+    from orchestration.publish.parquet import export_parquet
+    from orchestration.publish.postgres import PostgresPublishError, publish_postgres
+    from orchestration.report import write_report
+    from orchestration.report.i18n import LANGS
+
+    published = out / "funnel.duckdb"
+    try:
+        if parquet:
+            p = export_parquet(published, out)
+            console.print(f"[green]parquet[/green] {p.path}: {len(p.marts)} marts, {p.rows:,} rows, {p.files} files "
+                          f"({p.seconds:.1f} s)")
+        url = os.environ.get("FUNNEL_POSTGRES_URL")
+        if postgres and url:
+            pg = publish_postgres(published, url)
+            console.print(f"[green]postgres[/green] schema {pg.schema}: {len(pg.tables)} tables, {pg.rows:,} rows "
+                          f"({pg.seconds:.1f} s, switch {pg.swap_seconds * 1000:.0f} ms)")
+            for note in pg.notes:
+                console.print(f"[yellow]note[/yellow] {note}")
+        elif postgres:
+            console.print("postgres: FUNNEL_POSTGRES_URL is not set; skipped")
+        if with_report:
+            for lang in LANGS:
+                console.print(f"[green]report[/green] {write_report(published, out, lang).path}")
+    except (PublishedFileError, PostgresPublishError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def docs(
+    out: Optional[Path] = typer.Option(None, "--out", help="Published folder whose private warehouse supplies column types (default: FUNNEL_OUT_DIR)."),
+    serve: bool = typer.Option(False, "--serve", help="Serve the site on http://127.0.0.1:PORT until Ctrl-C."),
+    port: int = typer.Option(8080, "--port", help="Port for --serve."),
+):
+    """Generate the dbt docs site (every model and column, lineage) into dbt_project/target; optionally serve it."""
+    from orchestration.publish.docs_site import DocsError, docs_server, generate_docs
+
+    settings = _settings(None, out)
+    try:
+        with console.status("dbt docs generate …"):
+            target = generate_docs(settings.warehouse)
+    except DocsError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1)
+    if not settings.warehouse.exists():
+        console.print(f"[yellow]note[/yellow] no warehouse at {settings.warehouse}: the site has descriptions and "
+                      f"lineage but no column types (run funnel build first, or pass --out)")
+    console.print(f"[green]docs[/green] {target / 'index.html'}")
+    if serve:
+        server = docs_server(target, port)
+        console.print(f"serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
 
 
 if __name__ == "__main__":

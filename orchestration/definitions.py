@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.ingest import ingest_landing_asset
-from orchestration.assets.publish import published_warehouse
+from orchestration.assets.publish import PUBLISH_ASSETS, publish_resources
 from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.transform import dbt_models
 from orchestration.jobs import nightly_build, nightly_schedule
@@ -17,12 +17,12 @@ from orchestration.settings import Settings, load_settings
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     return dg.Definitions(
-        assets=[ingest_landing_asset, dbt_models, published_warehouse],
+        assets=[ingest_landing_asset, dbt_models, *PUBLISH_ASSETS],
         asset_checks=QUALITY_CHECKS,
         jobs=[nightly_build],
         schedules=[nightly_schedule(settings)],
         sensors=[landing_sensor(settings), failure_alert_sensor(settings)],
-        resources=resources_from(settings),
+        resources={**resources_from(settings), **publish_resources()},
     )
 
 

@@ -7,8 +7,9 @@ that opens the path gets the old or the new build, never a half-written one, and
 already has the old file open keeps reading it. The previous file is kept (hard link) under
 ``versions/`` for ``funnel rollback``.
 
-Storage format: written with DuckDB's v1.0.0 storage version so that BI drivers bundling DuckDB
-1.0 or newer (DBeaver/JDBC, Metabase's DuckDB driver, ODBC builds) can open it.
+Storage format: written with DuckDB's v1.0.0 storage version (format 64) so that BI drivers
+bundling DuckDB 0.10 or newer (DBeaver/JDBC, Metabase's DuckDB driver, ODBC builds, duckdb-engine)
+can open it; checked with clients 0.10.3, 1.0.0 … 1.4.1 and 2.0, while 0.9.2 cannot (docs/bi.md).
 """
 
 from __future__ import annotations

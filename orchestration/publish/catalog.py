@@ -1,0 +1,89 @@
+"""What a published ``funnel.duckdb`` holds: its build id and its marts, discovered at run time.
+
+Every output made from the published file (Parquet, Postgres, the HTML report) reads the mart list
+and the column types from the file itself instead of a hard-coded list: the dbt project grows
+mart by mart, and each output must publish whatever the build produced — no more, no less. Reading
+from the published file (not the private warehouse) also means every output of a night carries
+exactly the build that BI tools see in ``funnel.duckdb``.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.sql import quote_ident
+
+MARTS_SCHEMA = "marts"
+
+
+class PublishedFileError(RuntimeError):
+    """The published file is missing or is not a funnel-warehouse build; the message says which."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # DuckDB type as DuckDB spells it, e.g. VARCHAR, DECIMAL(18,2), TIMESTAMP WITH TIME ZONE
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str
+    columns: tuple[Column, ...]
+    rows: int
+
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+@dataclass(frozen=True)
+class PublishedBuild:
+    build_id: str
+    published_at: datetime | None
+    marts: tuple[Mart, ...]
+
+    def mart(self, name: str) -> Mart | None:
+        return next((m for m in self.marts if m.name == name), None)
+
+
+@contextmanager
+def open_published(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the published file read-only, as a BI tool would; a clear error if it is not there."""
+    if not Path(path).is_file():
+        raise PublishedFileError(f"{path} does not exist: run `funnel build --landing DIR --out DIR` first")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con.execute("set enable_progress_bar = false")
+        yield con
+    finally:
+        con.close()
+
+
+def read_build(con: duckdb.DuckDBPyConnection) -> PublishedBuild:
+    """The build id (from ``meta.build_info``) and every table of schema ``marts`` with its columns."""
+    try:
+        build_id, published_at, tables = con.execute(
+            "select build_id, published_at, tables from meta.build_info").fetchone()
+    except (duckdb.Error, TypeError):
+        raise PublishedFileError("the file has no meta.build_info row: it was not written by `funnel build`") from None
+    counts = json.loads(tables) if isinstance(tables, str) else (tables or {})
+    names = [r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where schema_name = ? and database_name = current_database() "
+        "order by table_name", [MARTS_SCHEMA]).fetchall()]
+    marts = []
+    for name in names:
+        columns = tuple(Column(n, t) for n, t in con.execute(
+            "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
+            "and database_name = current_database() order by column_index", [MARTS_SCHEMA, name]).fetchall())
+        rows = counts.get(f"{MARTS_SCHEMA}.{name}")
+        if rows is None:
+            rows = con.execute(f"select count(*) from {MARTS_SCHEMA}.{quote_ident(name)}").fetchone()[0]
+        marts.append(Mart(name, columns, int(rows)))
+    return PublishedBuild(build_id, published_at, tuple(marts))

@@ -1,0 +1,178 @@
+"""Every mart as Parquet under ``<out>/parquet/<mart>/`` plus ``manifest.json``, swapped in whole.
+
+Parquet is for the readers that have no DuckDB driver: Power BI and Excel (Power Query's Parquet
+connector), Spark, pandas/pyarrow, cloud warehouses' external tables. The export is made from the
+published ``funnel.duckdb`` (so it is the same build BI tools see there) into a fresh folder and
+swapped in through a symlink (see ``folder_swap``): a reader never sees half an export or files of
+two builds side by side.
+
+Layout: a mart up to ``partition_rows`` rows is one file, ``<mart>/<mart>.parquet``. A larger mart
+is split into Hive partitions by month, ``<mart>/partition_month=YYYY-MM/part_0.parquet``. The
+partition key is an *extra* column derived from the mart's month/date column, so every file still
+holds every column of the mart with its own type (Hive-aware readers add ``partition_month``;
+Spark does not see a column twice). Files are Snappy-compressed, the codec every Parquet reader
+(including Power BI) supports, and carry the build id in their key/value metadata. Types are kept,
+except 128-bit integers (DuckDB's ``sum()`` of integers), which Parquet cannot hold: they are
+written as exact ``DECIMAL(38,0)`` rather than the lossy ``DOUBLE`` DuckDB would pick; and
+``INTERVAL`` values keep millisecond precision, the most the Parquet INTERVAL type holds.
+
+``manifest.json``: the build id, and per mart its columns (name, type in the files, dbt
+description), row count, files (path, rows, bytes) and partitioning — enough for a loader to
+check it got everything.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from orchestration.publish import folder_swap
+from orchestration.publish.catalog import MARTS_SCHEMA, Mart, PublishedBuild, open_published, read_build
+from orchestration.publish.descriptions import MartDoc, mart_docs
+from orchestration.sql import quote_ident, quote_literal
+
+EXPORT_NAME = "parquet"
+MANIFEST_NAME = "manifest.json"
+PARTITION_ROWS = 1_000_000
+PARTITION_COLUMN = "partition_month"
+_WIDE_INTEGERS = ("HUGEINT", "UHUGEINT")  # Parquet has no 128-bit integer; DuckDB would write a lossy DOUBLE
+_TEMPORAL = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
+
+
+@dataclass
+class MartExport:
+    name: str
+    rows: int
+    files: list[dict] = field(default_factory=list)
+    partitioning: dict | None = None
+
+
+@dataclass
+class ParquetExport:
+    path: Path
+    version: Path
+    build_id: str
+    marts: dict[str, MartExport]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(m.rows for m in self.marts.values())
+
+    @property
+    def files(self) -> int:
+        return sum(len(m.files) for m in self.marts.values())
+
+
+def partition_source(mart: Mart) -> str | None:
+    """The column a large mart is split by: a DATE ``*_month`` column, else its first date/timestamp."""
+    for c in mart.columns:
+        if c.type == "DATE" and c.name.endswith("_month"):
+            return c.name
+    return next((c.name for c in mart.columns if c.type in _TEMPORAL), None)
+
+
+def parquet_type(duckdb_type: str) -> str:
+    """The type a column has in the Parquet files (128-bit integers become exact DECIMAL(38,0))."""
+    return "DECIMAL(38,0)" if duckdb_type in _WIDE_INTEGERS else duckdb_type
+
+
+def _select_list(mart: Mart) -> str:
+    """Every column, 128-bit integers cast to DECIMAL(38,0): exact up to 10^38, an error (not a rounding) beyond."""
+    return ", ".join(f"{quote_ident(c.name)}::DECIMAL(38,0) as {quote_ident(c.name)}" if c.type in _WIDE_INTEGERS
+                     else quote_ident(c.name) for c in mart.columns)
+
+
+def export_parquet(published: Path, out_dir: Path, *, partition_rows: int = PARTITION_ROWS, keep: int = 2,
+                   manifest: Path | None = None) -> ParquetExport:
+    """Export every mart of ``published`` to ``<out_dir>/parquet`` and swap it in atomically."""
+    started = time.monotonic()
+    docs = mart_docs(manifest)
+    with open_published(published) as con:
+        build = read_build(con)
+        staged = folder_swap.stage_version(out_dir, EXPORT_NAME, build.build_id)
+        try:
+            marts = {m.name: _export_mart(con, m, staged, build.build_id, partition_rows) for m in build.marts}
+            _write_manifest(staged / MANIFEST_NAME, build, marts, docs)
+        except BaseException:
+            folder_swap.discard(staged)
+            raise
+    version = folder_swap.swap_in(out_dir, EXPORT_NAME, staged, keep=keep)
+    return ParquetExport(out_dir / EXPORT_NAME, version, build.build_id, marts, time.monotonic() - started)
+
+
+def _export_mart(con: duckdb.DuckDBPyConnection, mart: Mart, root: Path, build_id: str,
+                 partition_rows: int) -> MartExport:
+    target = root / mart.name
+    target.mkdir()
+    source = f"{MARTS_SCHEMA}.{quote_ident(mart.name)}"
+    kv = f"kv_metadata {{build_id: {quote_literal(build_id)}, mart: {quote_literal(mart.name)}}}"
+    month_col = partition_source(mart) if mart.rows > partition_rows else None
+    partitioning = None
+    if month_col is None:
+        con.execute(f"copy (select {_select_list(mart)} from {source}) to {quote_literal(str(target / f'{mart.name}.parquet'))} "
+                    f"(format parquet, compression snappy, {kv})")
+    else:
+        key = PARTITION_COLUMN
+        while key in mart.column_names():
+            key = "_" + key
+        con.execute(
+            f"copy (select {_select_list(mart)}, strftime({quote_ident(month_col)}, '%Y-%m') as {quote_ident(key)} from {source}) "
+            f"to {quote_literal(str(target))} (format parquet, compression snappy, partition_by ({quote_ident(key)}), "
+            f"filename_pattern 'part_{{i}}', {kv})")
+        partitioning = {"style": "hive", "column": key, "source_column": month_col, "format": "YYYY-MM",
+                        "note": f"{key} is in the folder names only; each file holds every column of the mart"}
+    files = _file_list(con, target, root)
+    rows = sum(f["rows"] for f in files)
+    if rows != mart.rows:
+        raise RuntimeError(f"Parquet export of {mart.name} wrote {rows} rows, the published file has {mart.rows}")
+    return MartExport(mart.name, rows, files, partitioning)
+
+
+def _file_list(con: duckdb.DuckDBPyConnection, target: Path, root: Path) -> list[dict]:
+    paths = sorted(target.rglob("*.parquet"))
+    if not paths:
+        return []
+    counts = dict(con.execute("select file_name, num_rows from parquet_file_metadata(?)",
+                              [[str(p) for p in paths]]).fetchall())
+    return [{"path": p.relative_to(root).as_posix(), "rows": int(counts[str(p)]), "bytes": p.stat().st_size}
+            for p in paths]
+
+
+def _write_manifest(path: Path, build: PublishedBuild, marts: dict[str, MartExport], docs: dict[str, MartDoc]) -> None:
+    body = {
+        "format": "funnel-warehouse parquet export, version 1",
+        "build_id": build.build_id,
+        "published_at": build.published_at.isoformat() if build.published_at else None,
+        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "compression": "snappy",
+        "marts": {},
+    }
+    for mart in build.marts:
+        doc = docs.get(mart.name, MartDoc())
+        export = marts[mart.name]
+        body["marts"][mart.name] = {
+            "description": doc.description,
+            "rows": export.rows,
+            "columns": [_column_entry(c.name, c.type, doc.columns.get(c.name, "")) for c in mart.columns],
+            "files": export.files,
+            "partitioning": export.partitioning,
+        }
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _column_entry(name: str, duckdb_type: str, description: str) -> dict:
+    entry = {"name": name, "type": parquet_type(duckdb_type), "description": description}
+    if entry["type"] != duckdb_type:
+        entry["warehouse_type"] = duckdb_type
+    return entry
+
+
+def read_manifest(out_dir: Path) -> dict:
+    """The manifest of the export readers currently see."""
+    return json.loads((out_dir / EXPORT_NAME / MANIFEST_NAME).read_text(encoding="utf-8"))
