@@ -1,0 +1,357 @@
+"""Performance harness: floor (plain DuckDB SQL) vs funnel-warehouse (full build) vs pandas.
+
+    .venv/bin/python bench/run.py --sizes S M --reps 3
+
+Data is generated once per size with the project's generator and cached in $FUNNEL_BENCH_DATA
+(default /tmp/funnel_bench/<size>/landing). Every contender runs as its own process on the same
+files; contenders alternate within each repetition (the order rotates between repetitions). Wall
+time, CPU (user+sys of the process tree, from os.wait4) and peak RSS are recorded per run. The three
+outputs are compared (floor = pandas = marts of the built warehouse) before any timing is reported.
+The build is followed by an empty re-delivery (no new file: the fixed overhead) and a one-day delta
+(a new Lead file with one day of new leads), on the first repetition unless --delta-reps says more.
+Results: bench/results/<timestamp>.json and the generated section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+SIZES = {"S": 10_000, "M": 1_000_000, "L": 10_000_000}
+COHORT_STAGES = ("lead", "qualified", "discovery", "proposal", "negotiation", "won")
+DELTA_DIR = "_bench_delta"
+
+
+def data_root() -> Path:
+    return Path(os.environ.get("FUNNEL_BENCH_DATA", "/tmp/funnel_bench"))
+
+
+def ensure_data(size: str) -> Path:
+    base = data_root() / size
+    landing, marker = base / "landing", base / ".complete"
+    if not marker.exists():
+        shutil.rmtree(landing, ignore_errors=True)
+        landing.parent.mkdir(parents=True, exist_ok=True)
+        print(f"[{size}] generating {SIZES[size]:,} leads into {landing} …", flush=True)
+        t = time.monotonic()
+        subprocess.run([str(ROOT / ".venv/bin/funnel"), "generate", "--out", str(landing),
+                        "--leads", str(SIZES[size]), "--seed", "42"], check=True, cwd=ROOT)
+        marker.write_text(json.dumps({"seconds": time.monotonic() - t}))
+    return landing
+
+
+def timed(cmd: list[str], log: Path) -> dict:
+    """Run cmd; wall, CPU (user+sys incl. reaped descendants) and peak RSS of its tree via wait4."""
+    with open(log, "w") as fh:
+        t = time.monotonic()
+        p = subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - t
+    return {"wall_s": round(wall, 3), "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
+            "user_s": round(ru.ru_utime, 3), "sys_s": round(ru.ru_stime, 3),
+            "peak_rss_mb": round(ru.ru_maxrss / 1024, 1), "rc": p.returncode}
+
+
+def run_contender(name: str, landing: Path, work: Path, out_dir: Path | None = None) -> tuple[dict, dict]:
+    res_file = work / f"{name}.json"
+    res_file.unlink(missing_ok=True)
+    script = str(ROOT / "bench" / "contenders.py")
+    if name == "build":
+        cmd = [PY, script, "build", str(landing), str(out_dir), str(res_file)]
+    else:
+        cmd = [PY, script, name, str(landing), str(res_file)]
+    fig = timed(cmd, work / f"{name}.log")
+    out = json.loads(res_file.read_text()) if res_file.exists() else {}
+    if fig["rc"] != 0 and not out:
+        raise RuntimeError(f"{name} failed (rc {fig['rc']}); see {work / (name + '.log')}")
+    return fig, out
+
+
+def warehouse_outputs(out_dir: Path) -> tuple[dict, str]:
+    """Cohort funnel and lead→qualified by lead source from the published file (or, when the build
+    failed after dbt, from the private warehouse, said so in the second value)."""
+    import duckdb
+
+    pub = out_dir / "funnel.duckdb"
+    path, src = (pub, "published") if pub.exists() else (out_dir / "private" / "warehouse.duckdb", "private (not published)")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        stages = ", ".join(f"'{s}'" for s in COHORT_STAGES)
+        cohort = {f"{str(m)[:7]}|{s}": int(n) for m, s, n in con.execute(
+            f"select cohort_month, stage_key, reached_count from marts.mart_funnel_cohort where stage_key in ({stages})").fetchall()}
+        conv = {f"{str(m)[:7]}|{v}": [int(a), int(b)] for m, v, a, b in con.execute(
+            "select period_month, dimension_value, entity_count, converted_count from marts.mart_conversion_by_dimension "
+            "where metric_key = 'lead_to_qualified' and dimension = 'lead_source'").fetchall()}
+    finally:
+        con.close()
+    return {"cohort": cohort, "conversion": conv}, src
+
+
+def diff(a: dict, b: dict) -> list[str]:
+    out = []
+    for part in ("cohort", "conversion"):
+        x, y = a.get(part, {}), b.get(part, {})
+        for k in sorted(set(x) | set(y)):
+            if x.get(k) != y.get(k):
+                out.append(f"{part} {k}: {x.get(k)} vs {y.get(k)}")
+    return out
+
+
+def write_delta(landing: Path) -> Path:
+    """One more day of leads: the last day's Lead rows as new leads (new ids and emails, +1 day, not converted)."""
+    import duckdb
+
+    src = (landing / "salesforce" / "Lead.csv").as_posix()
+    dest = landing / DELTA_DIR / "Lead.csv"
+    dest.parent.mkdir(exist_ok=True)
+    con = duckdb.connect()
+    cols = [r[0] for r in con.execute(f"describe select * from read_csv('{src}', all_varchar=true)").fetchall()]
+    repl = {
+        "Id": "substr(Id, 1, 5) || 'ZZZ' || substr(Id, 9)",
+        "Email": "case when Email <> '' then 'delta.' || Email else Email end",
+        "CreatedDate": "strftime(CreatedDate::timestamp + interval 1 day, '%Y-%m-%d %H:%M:%S')",
+        "LastModifiedDate": "strftime(CreatedDate::timestamp + interval 1 day, '%Y-%m-%d %H:%M:%S')",
+        "SystemModstamp": "strftime(CreatedDate::timestamp + interval 1 day, '%Y-%m-%d %H:%M:%S')",
+        "IsConverted": "'0'", "ConvertedDate": "''", "ConvertedAccountId": "''", "ConvertedContactId": "''",
+        "ConvertedOpportunityId": "''",
+        "Status": "case when IsConverted = '1' then 'Working' else Status end",
+        "LastActivityDate": "''",
+    }
+    sel = ", ".join(f"{repl.get(c, quote(c))} as {quote(c)}" for c in cols)
+    con.execute(f"""
+        copy (select {sel} from read_csv('{src}', all_varchar=true)
+              where IsDeleted = '0' and CreatedDate[:10] = (select max(CreatedDate[:10]) from read_csv('{src}', all_varchar=true)))
+        to '{dest.as_posix()}' (header, force_quote *, quote '"')""")
+    n = con.execute(f"select count(*) from read_csv('{dest.as_posix()}', all_varchar=true)").fetchone()[0]
+    con.close()
+    return dest, n
+
+
+def quote(c: str) -> str:
+    return '"' + c.replace('"', '""') + '"'
+
+
+def machine() -> dict:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    mem = next((l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")), "0")
+    return {"nproc": os.cpu_count(), "cpu_model": cpu, "mem_gb": round(int(mem) / 1024 / 1024, 1),
+            "loadavg": list(os.getloadavg()), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def bench_size(size: str, reps: int, delta_reps: int, contenders: list[str]) -> dict:
+    landing = ensure_data(size)
+    work = data_root() / size / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(landing / DELTA_DIR, ignore_errors=True)
+    runs: list[dict] = []
+    checks: list[dict] = []
+    for rep in range(reps):
+        order = contenders[rep % len(contenders):] + contenders[:rep % len(contenders)]
+        outputs = {}
+        for name in order:
+            out_dir = data_root() / size / f"out_rep{rep}"
+            if name == "build":
+                shutil.rmtree(out_dir, ignore_errors=True)
+            load = os.getloadavg()[0]
+            fig, out = run_contender(name, landing, work, out_dir if name == "build" else None)
+            row = {"size": size, "rep": rep, "contender": name, "kind": "full", "load1": load, **fig}
+            if name == "build":
+                row.update(success=out.get("success"), failures=out.get("failures"),
+                           failed_checks=out.get("failed_checks"), steps=out.get("steps"),
+                           import_s=out.get("import_seconds"), dbt_top_nodes=out.get("dbt_top_nodes"),
+                           dbt_node_seconds_total=out.get("dbt_node_seconds_total"))
+                try:
+                    outputs["warehouse"], src = warehouse_outputs(out_dir)
+                except Exception as exc:  # build failed before dbt built the marts: nothing to compare
+                    src = f"none ({type(exc).__name__})"
+                row["compared_against"] = src
+            else:
+                outputs[name] = out
+            runs.append(row)
+            print(f"[{size}] rep {rep} {name:6s} wall {fig['wall_s']:8.2f}s cpu {fig['cpu_s']:8.2f}s "
+                  f"rss {fig['peak_rss_mb']:7.1f}MB load {load:.1f}", flush=True)
+        names = list(outputs)
+        cmp = {"size": size, "rep": rep, "pairs": {}}
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                d = diff(outputs[a], outputs[b])
+                cmp["pairs"][f"{a}={b}"] = "identical" if not d else d[:20]
+        cmp["cells"] = {k: {"cohort": len(v["cohort"]), "conversion": len(v["conversion"])} for k, v in outputs.items()}
+        checks.append(cmp)
+        print(f"[{size}] rep {rep} outputs: {cmp['pairs']}", flush=True)
+        if "build" in contenders and rep < delta_reps and runs[-len(order):] and all(
+                r.get("success", True) for r in runs[-len(order):]):
+            out_dir = data_root() / size / f"out_rep{rep}"
+            for kind in ("empty", "delta"):
+                delta_rows = None
+                if kind == "delta":
+                    _, delta_rows = write_delta(landing)
+                try:
+                    load = os.getloadavg()[0]
+                    fig, out = run_contender("build", landing, work, out_dir)
+                finally:
+                    shutil.rmtree(landing / DELTA_DIR, ignore_errors=True)
+                runs.append({"size": size, "rep": rep, "contender": "build", "kind": kind, "load1": load,
+                             "delta_rows": delta_rows, **fig, "success": out.get("success"),
+                             "failures": out.get("failures"), "steps": out.get("steps")})
+                print(f"[{size}] rep {rep} build/{kind} wall {fig['wall_s']:8.2f}s cpu {fig['cpu_s']:8.2f}s "
+                      f"rss {fig['peak_rss_mb']:7.1f}MB (delta rows {delta_rows})", flush=True)
+    return {"landing": str(landing), "landing_bytes": sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()),
+            "leads": SIZES[size], "runs": runs, "checks": checks}
+
+
+STAGE_GROUPS = (("ingest", ("ingest",)), ("gx", ("gx", "quality", "check")), ("dbt", ("dbt",)),
+                ("publish", ("publish",)))
+
+
+def stage_breakdown(steps: dict | None) -> dict:
+    out: dict[str, float] = {}
+    for key, st in (steps or {}).items():
+        if "seconds" not in st:
+            continue
+        group = next((g for g, words in STAGE_GROUPS if any(w in key.lower() for w in words)), "other:" + key)
+        out[group] = round(out.get(group, 0) + st["seconds"], 1)
+    return out
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2 if xs else None
+
+
+def summarize(result: dict) -> dict:
+    summary = {}
+    for size, data in result["sizes"].items():
+        s = {}
+        for name in ("floor", "build", "pandas"):
+            full = [r for r in data["runs"] if r["contender"] == name and r["kind"] == "full"]
+            if full:
+                s[name] = {m: median([r[m] for r in full]) for m in ("wall_s", "cpu_s", "peak_rss_mb")}
+                s[name]["n"] = len(full)
+        for kind in ("empty", "delta"):
+            rs = [r for r in data["runs"] if r["contender"] == "build" and r["kind"] == kind]
+            if rs:
+                s[f"build_{kind}"] = {m: median([r[m] for r in rs]) for m in ("wall_s", "cpu_s", "peak_rss_mb")}
+                s[f"build_{kind}"]["n"] = len(rs)
+        # ratios per repetition (same run, adjacent in time), then the median
+        ratios = {"build/floor": [], "pandas/build": [], "pandas/floor": []}
+        for rep in {r["rep"] for r in data["runs"]}:
+            w = {r["contender"]: r["wall_s"] for r in data["runs"] if r["rep"] == rep and r["kind"] == "full"}
+            if "build" in w and "floor" in w:
+                ratios["build/floor"].append(w["build"] / w["floor"])
+            if "build" in w and "pandas" in w:
+                ratios["pandas/build"].append(w["pandas"] / w["build"])
+            if "pandas" in w and "floor" in w:
+                ratios["pandas/floor"].append(w["pandas"] / w["floor"])
+            full_b = [r for r in data["runs"] if r["rep"] == rep and r["contender"] == "build"]
+            byk = {r["kind"]: r["wall_s"] for r in full_b}
+            for kind in ("empty", "delta"):
+                if kind in byk and "full" in byk:
+                    ratios.setdefault(f"{kind}/full", []).append(byk[kind] / byk["full"])
+        s["ratios_wall_median"] = {k: round(median(v), 3) for k, v in ratios.items() if v}
+        builds = [r for r in data["runs"] if r["contender"] == "build" and r["kind"] == "full"]
+        if builds:
+            s["build_stages_s"] = stage_breakdown(builds[0].get("steps"))
+            s["build_import_s"] = builds[0].get("import_s")
+            s["build_success"] = [r.get("success") for r in builds]
+            s["build_failures"] = builds[0].get("failures")
+            s["dbt_top_nodes"] = builds[0].get("dbt_top_nodes")
+            s["dbt_node_seconds_total"] = builds[0].get("dbt_node_seconds_total")
+        s["outputs_identical"] = all(v == "identical" for c in data["checks"] for v in c["pairs"].values())
+        summary[size] = s
+    return summary
+
+
+def markdown(result: dict) -> str:
+    m = result["machine"]
+    lines = [
+        f"Run {result['timestamp']} · `{result['command']}`",
+        "",
+        f"Machine: {m['nproc']} cores ({m['cpu_model']}), {m['mem_gb']} GB RAM, Python {m['python']}; "
+        f"load average at start {m['loadavg'][0]:.1f} / {m['loadavg'][1]:.1f} / {m['loadavg'][2]:.1f} and at end "
+        f"{result['loadavg_end'][0]:.1f} — **shared with other engineers' jobs**: absolute times are inflated and "
+        f"noisy; the same-run ratios are the figures to read.",
+        "",
+        "| size | leads | landing | contender | runs | wall s (median) | CPU s | peak RSS MB |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for size, s in result["summary"].items():
+        d = result["sizes"][size]
+        for name in ("floor", "build", "pandas", "build_empty", "build_delta"):
+            if name in s:
+                label = {"build": "funnel-warehouse (full build)", "build_empty": "funnel-warehouse, empty re-delivery",
+                         "build_delta": "funnel-warehouse, +1 day delta"}.get(name, name)
+                lines.append(f"| {size} | {d['leads']:,} | {d['landing_bytes'] / 1e6:,.0f} MB | {label} | {s[name]['n']} | "
+                             f"{s[name]['wall_s']:.1f} | {s[name]['cpu_s']:.1f} | {s[name]['peak_rss_mb']:.0f} |")
+    lines += ["", "| size | ours ÷ floor | pandas ÷ ours | pandas ÷ floor | empty ÷ full | delta ÷ full | outputs identical | build succeeded |",
+              "|---|---:|---:|---:|---:|---:|---|---|"]
+    for size, s in result["summary"].items():
+        r = s["ratios_wall_median"]
+        f = lambda k: f"{r[k]:.2f}" if k in r else "—"
+        lines.append(f"| {size} | {f('build/floor')} | {f('pandas/build')} | {f('pandas/floor')} | {f('empty/full')} | "
+                     f"{f('delta/full')} | {s['outputs_identical']} | {s.get('build_success')} |")
+    for size, s in result["summary"].items():
+        if s.get("build_stages_s"):
+            lines += ["", f"Build stages, {size} (first full build, Dagster step wall times, s; python start-up + "
+                      f"imports {s.get('build_import_s') or 0:.1f} s): "
+                      + ", ".join(f"{k} {v}" for k, v in sorted(s["build_stages_s"].items(), key=lambda kv: -kv[1]))]
+            if s.get("dbt_top_nodes"):
+                lines.append(f"dbt nodes: sum of node times {s['dbt_node_seconds_total']} s; slowest: "
+                             + ", ".join(f"{n.split('.')[-1]} {t:.1f}" for n, t in s["dbt_top_nodes"][:6]))
+            if s.get("build_failures"):
+                lines.append(f"Build failures: {s['build_failures']}")
+    return "\n".join(lines)
+
+
+def write_docs(md: str) -> None:
+    doc = ROOT / "docs" / "benchmarks.md"
+    begin, end = "<!-- bench:begin (generated by bench/run.py) -->", "<!-- bench:end -->"
+    text = doc.read_text() if doc.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    doc.write_text(f"{head}{begin}\n{md}\n{end}{tail}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", nargs="+", default=["S"], choices=list(SIZES))
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--delta-reps", type=int, default=1, help="repetitions that also time empty and +1-day rebuilds")
+    ap.add_argument("--contenders", nargs="+", default=["floor", "build", "pandas"])
+    ap.add_argument("--reps-for", nargs="*", default=[], help="per-size override, e.g. M=1")
+    ap.add_argument("--no-docs", action="store_true")
+    a = ap.parse_args()
+    per_size = dict(x.split("=") for x in a.reps_for)
+    ts = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    result = {"timestamp": ts, "command": " ".join([".venv/bin/python", "bench/run.py", *sys.argv[1:]]),
+              "machine": machine(), "sizes": {}}
+    for size in a.sizes:
+        result["sizes"][size] = bench_size(size, int(per_size.get(size, a.reps)), a.delta_reps, a.contenders)
+    result["loadavg_end"] = list(os.getloadavg())
+    result["summary"] = summarize(result)
+    out = ROOT / "bench" / "results" / f"{ts}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=str))
+    md = markdown(result)
+    if not a.no_docs:
+        write_docs(md)
+    print(md)
+    print(f"\nwritten: {out}")
+
+
+if __name__ == "__main__":
+    main()
