@@ -7,7 +7,8 @@ import dagster as dg
 from orchestration.assets.ingest import ingest_landing_asset
 from orchestration.assets.publish import PUBLISH_ASSETS, publish_resources
 from orchestration.assets.quality import QUALITY_CHECKS
-from orchestration.assets.transform import dbt_models
+from orchestration.assets.analysis import mart_root_cause
+from orchestration.assets.transform import DBT_ASSETS
 from orchestration.jobs import nightly_build, nightly_schedule
 from orchestration.resources import resources_from
 from orchestration.sensors import failure_alert_sensor, landing_sensor
@@ -17,7 +18,7 @@ from orchestration.settings import Settings, load_settings
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     return dg.Definitions(
-        assets=[ingest_landing_asset, dbt_models, *PUBLISH_ASSETS],
+        assets=[ingest_landing_asset, *DBT_ASSETS, mart_root_cause, *PUBLISH_ASSETS],
         asset_checks=QUALITY_CHECKS,
         jobs=[nightly_build],
         schedules=[nightly_schedule(settings)],

@@ -35,7 +35,7 @@ def test_asset_groups_mirror_the_layers(defs):
 def test_every_duckdb_writer_runs_in_one_pool(defs):
     job = defs.resolve_job_def("nightly_build")
     pools = {node.name: node.definition.pool for node in job.graph.nodes}
-    writers = [n for n in pools if n.startswith(("ingest_landing", "dbt_models", "publish")) or "gx_" in n]
+    writers = [n for n in pools if n.startswith(("ingest_landing", "dbt_", "publish", "marts__mart_root_cause")) or "gx_" in n]
     assert writers and all(pools[n] == "duckdb_writer" for n in writers)
 
 
@@ -124,6 +124,16 @@ def test_webhook_errors_never_contain_the_url_or_secret():
         with pytest.raises(WebhookError) as info:
             send_webhook(secret_url, "t", ["x"], secret="HUSH", flavor="generic")
     assert "TOPSECRET" not in str(info.value) and "HUSH" not in str(info.value) and "500" in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["hooks.slack.com/services/T0/B0/TOPSECRET", "https://example.com/h?token=TOP SECRET",
+                                 "https://exa mple.com/TOPSECRET", "ftp://example.com/TOPSECRET"])
+def test_a_malformed_webhook_url_fails_without_quoting_it(url):
+    """urllib quotes a URL it cannot parse in its error; the alert's error must not (it is logged)."""
+    with pytest.raises(WebhookError) as info:
+        send_webhook(url, "t", ["x"], secret="HUSH", flavor="generic", timeout=2)
+    assert "TOPSECRET" not in str(info.value) and "SECRET" not in str(info.value) and "HUSH" not in str(info.value)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
 
 
 def test_failed_run_posts_the_failure_alert(tmp_path, monkeypatch, caplog):

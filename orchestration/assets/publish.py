@@ -13,11 +13,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.assets.transform import dbt_models
+from orchestration.assets.analysis import ROOT_CAUSE
+from orchestration.assets.transform import DBT_ASSETS
 from orchestration.publish.duckdb_file import PUBLISHED_NAME, new_build_id, publish_marts
 from orchestration.resources import WRITER_POOL, PublishResource, WarehouseResource
 
-MART_KEYS = [k for k in dbt_models.keys if k.path[0] == "marts"]
+MART_KEYS = [k for assets in DBT_ASSETS for k in assets.keys if k.path[0] == "marts"] + [ROOT_CAUSE]
 POSTGRES_URL_ENV = "FUNNEL_POSTGRES_URL"
 
 

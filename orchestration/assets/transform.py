@@ -28,8 +28,19 @@ def dbt_build_args(full_refresh: bool = False, as_of: str | None = None) -> list
     return args
 
 
+ALERTS_SELECTION = "mart_alerts+"
+
+
+def _has_model(manifest_path, name: str) -> bool:
+    nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
+    return any(n["resource_type"] == "model" and n["name"] == name for n in nodes)
+
+
+HAS_ALERTS = _has_model(DBT_MANIFEST, "mart_alerts")
+
+
 @dbt_assets(manifest=DBT_MANIFEST, project=DBT_PROJECT, dagster_dbt_translator=FunnelDbtTranslator(),
-            pool=WRITER_POOL)
+            exclude=ALERTS_SELECTION if HAS_ALERTS else "", pool=WRITER_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging, intermediate and marts, built and tested in one dbt invocation.
 
@@ -39,3 +50,16 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     dbt process still holds the warehouse lock. Re-execute from failure instead.
     """
     yield from dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context).stream()
+
+
+DBT_ASSETS = [dbt_models]
+
+if HAS_ALERTS:
+
+    @dbt_assets(manifest=DBT_MANIFEST, project=DBT_PROJECT, dagster_dbt_translator=FunnelDbtTranslator(),
+                select=ALERTS_SELECTION, name="dbt_alerts", pool=WRITER_POOL)
+    def dbt_alerts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """``mart_alerts``: a second, small dbt invocation after the Python root-cause asset it reads."""
+        yield from dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context).stream()
+
+    DBT_ASSETS.append(dbt_alerts)

@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "semantic")
 
 
 def _layer_for(props: Mapping[str, Any]) -> str:
@@ -28,6 +28,8 @@ class FunnelDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            if dbt_resource_props["source_name"] == "analysis":  # written by the Python root-cause asset
+                return dg.AssetKey(["marts", dbt_resource_props["name"]])
             return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
         return dg.AssetKey([_layer_for(dbt_resource_props), dbt_resource_props["name"]])
 

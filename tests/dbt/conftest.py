@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import dbt_fixture_data as fixture_data
-from dbt_harness import DbtBuild, load_raw, run_dbt
+from dbt_harness import DbtBuild, create_root_cause_table, load_raw, run_dbt
 
 
 @dataclass
@@ -41,10 +41,12 @@ def dbt_parse(tmp_path_factory) -> DbtParse:
 
 @pytest.fixture(scope="session")
 def dbt_build(dbt_parse) -> DbtBuild:
-    """Load the fixture into a fresh warehouse and run `dbt build` (seeds, models, data and unit
+    """Load the fixture into a fresh warehouse (with a hand-made marts.mart_root_cause, the Python
+    engine's output that mart_alerts reads) and run `dbt build` (seeds, models, data and unit
     tests) once per session, reusing the parse above (same target path and vars: partial parse)."""
     warehouse, target = dbt_parse.warehouse, dbt_parse.target_path
     load_raw(warehouse, fixture_data.all_rows())
+    create_root_cause_table(warehouse, fixture_data.root_cause_rows())
     started = time.monotonic()
     proc = run_dbt(["build", "--vars", BUILD_VARS], warehouse=warehouse, target_path=target)
     seconds = time.monotonic() - started

@@ -32,6 +32,23 @@ Closed Won, closed 04-01, no history), O6 (stage "Verbal Commit": unmapped, no h
 
 Form submissions: S1 -> L1 by email, S2 -> L2 by phone (+1 415 555 0102 = 415-555-0102),
 S3 unmatched, S4 (03-15, carl@) -> L8 (closest in time) -> canonical L7.
+
+Analysis marts (test_dbt_analysis_marts.py derives every expected figure from these notes):
+  Campaign C1 "Spring Webinar": Google Ads 120 (the corrected 01-01) + 150 USD (01-02) -> January
+    spend 270 USD, impressions 3,000, clicks 130. Leads whose first (and last) campaign touch is
+    C1: L1 (response M1) and L3 (lead record) -> 2 leads, both qualified and opportunities, 1 won
+    (L1: O1 50,000 USD) -> CPL 135, CAC 270, ROAS 50,000/270, ROI 49,730/270. Inquiries: S1
+    (January), S3 (February, no lead). (CNY -> USD conversion is checked on generated data,
+    test_dbt_generated_data.py, against the generator's planted spend.)
+  Open deals scored (defaults: strategic value potential 3, follow-up cost medium 3, payment cycle
+    45 days 3 -> 0.45 × 3 = 1.35): O4 1,500,000 at 90% -> 5, 5 -> (1.5 + 1.25 + 1.35)/5 × 100 = 82
+    high; O3 600,000 at 70% -> 4, 4 -> (1.2 + 1.0 + 1.35)/5 × 100 = 71 medium; O6 10,000 without
+    probability -> discovery default 20% -> 1, 2 -> (0.3 + 0.5 + 1.35)/5 × 100 = 43 low.
+  Losses: L4 disqualified without a reason (unspecified) at lead, January (5 entered);
+    L9 disqualified "价格太高" (price/budget) at lead, April (1 entered); O2 lost after negotiation
+    "Price", negotiation entered in February by O2 and O1 (skipped) -> 1 of 2.
+  First-contact SLA of the January cohort 2/5 = 0.4 < 0.9 with 5 leads -> the only alert; the
+    hand-made marts.mart_root_cause (root_cause_rows) gives its candidates.
 """
 
 from __future__ import annotations
@@ -74,6 +91,7 @@ def _lead(lead_id, created, status, *, email=None, phone=None, name=None, owner=
         "lead_source": kw.pop("lead_source", "Web"),
         "status": status,
         "owner_id": owner,
+        "disqualify_reason": kw.pop("disqualify_reason", None),
         "is_converted": kw.pop("is_converted", False),
         "converted_at": ts(kw.pop("converted_at")) if "converted_at" in kw else None,
         "converted_opportunity_id": kw.pop("converted_opportunity_id", None),
@@ -101,7 +119,8 @@ def leads() -> list[dict]:
               country=None),
         _lead("L7", "2024-02-10 10:00", "Working", email="carl@example.com", company="Initech"),
         _lead("L8", "2024-02-25 10:00", "Qualified", email="CARL@example.com ", company="Initech"),
-        _lead("L9", "2024-04-15 10:00", "New", email="carl@example.com", company="Initech"),
+        _lead("L9", "2024-04-15 10:00", "Unqualified", email="carl@example.com", company="Initech",
+              disqualify_reason="价格太高"),
         _lead("L10", "2024-05-05 10:00", "Recycled", email="gus@example.com"),
         _lead("L11", "2024-01-03 10:00", "New", email="hal@example.com", is_deleted=True),
     ]
@@ -148,12 +167,15 @@ def opportunities() -> list[dict]:
              close_date=date(2024, 2, 15), is_closed=True, is_won=True),
         _opp("O2", "2024-01-16 10:00", "Closed Lost", account="A2", close_date=date(2024, 2, 20),
              is_closed=True, is_won=False, loss_reason="Price"),
-        _opp("O3", "2024-03-01 11:00", "Negotiation/Review", account="A3", lead="L8"),
-        _opp("O4", "2024-03-10 10:00", "Negotiation/Review", account="A2", owner="u2"),
+        _opp("O3", "2024-03-01 11:00", "Negotiation/Review", account="A3", lead="L8", amount=600000.0,
+             probability=70.0, close_date=date(2024, 6, 20)),
+        _opp("O4", "2024-03-10 10:00", "Negotiation/Review", account="A2", owner="u2", amount=1500000.0,
+             probability=90.0, close_date=date(2024, 7, 15)),
         _opp("O5", "2024-03-01 10:00", "Closed Won", account="A1", amount=20000.0,
              close_date=date(2024, 4, 1), is_closed=True, is_won=True,
              opportunity_type="Existing Business"),
-        _opp("O6", "2024-05-01 10:00", "Verbal Commit", account="A2", owner="u2"),
+        _opp("O6", "2024-05-01 10:00", "Verbal Commit", account="A2", owner="u2", probability=None,
+             close_date=date(2024, 7, 31)),
     ]
     return [{**r, **_lineage("salesforce", "Opportunity.csv", i + 1, "load-3", D2)} for i, r in enumerate(rows)]
 
@@ -296,3 +318,24 @@ def all_rows() -> dict[str, list[dict]]:
         "form_submissions": form_submissions(),
         "ad_spend": ad_spend(),
     }
+
+
+def root_cause_rows() -> list[dict]:
+    """Rows of the hand-made marts.mart_root_cause (the Python engine does not run here): four
+    first_contact_sla candidates for 2023-12 -> 2024-01 (the alert shows the top 3), a
+    decomposition row and a candidate of another period (both ignored by mart_alerts)."""
+    def row(row_type, metric, period_to, rank, kind, d1, v1, contribution, d2=None, v2=None):
+        return {"row_type": row_type, "metric": metric, "period_from": date(period_to.year - (period_to.month == 1),
+                (period_to.month - 2) % 12 + 1, 1), "period_to": period_to, "rank": rank, "kind": kind,
+                "dimension_1": d1, "value_1": v1, "dimension_2": d2, "value_2": v2,
+                "contribution": contribution, "rate_before": 0.8, "rate_after": 0.4, "p_value": 0.01}
+
+    jan, feb = date(2024, 1, 1), date(2024, 2, 1)
+    return [
+        row("candidate", "first_contact_sla", jan, 2, "mix", "channel", "direct", -0.8, "industry", "Manufacturing"),
+        row("candidate", "first_contact_sla", jan, 1, "rate", "owner_team", "West", -1.5),
+        row("candidate", "first_contact_sla", jan, 3, "rate", "region", 'CA "North"', -0.3),
+        row("candidate", "first_contact_sla", jan, 4, "rate", "industry", "Energy", -0.1),
+        row("decomposition", "first_contact_sla", jan, None, None, "owner_team", "East", None),
+        row("candidate", "first_contact_sla", feb, 1, "rate", "owner_team", "East", -2.0),
+    ]

@@ -56,6 +56,27 @@ def load_raw(path: Path, rows_by_table: dict[str, list[dict]]) -> None:
         con.close()
 
 
+def create_root_cause_table(path: Path, rows: list[dict]) -> None:
+    """Create marts.mart_root_cause by hand with the engine's column contract
+    (orchestration.analysis.mart.MART_COLUMNS; periods DATE, counts BIGINT): mart_alerts reads it
+    as source('analysis', 'mart_root_cause'), and the Python engine does not run in these tests."""
+    from orchestration.analysis.mart import MART_COLUMNS
+
+    types = {"PERIOD": "DATE", "COUNT": "BIGINT"}
+    columns = [(name, types.get(kind, kind)) for name, kind in MART_COLUMNS]
+    con = connect(path)
+    try:
+        con.execute("create schema if not exists marts")
+        con.execute("create or replace table marts.mart_root_cause ("
+                    + ", ".join(f'"{name}" {kind}' for name, kind in columns) + ")")
+        for row in rows:
+            names = [name for name, _ in columns]
+            con.execute(f"insert into marts.mart_root_cause values ({', '.join('?' for _ in names)})",
+                        [row.get(name) for name in names])
+    finally:
+        con.close()
+
+
 def run_dbt(args: list[str], *, warehouse: Path, target_path: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {
         **os.environ,

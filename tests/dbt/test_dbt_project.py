@@ -65,7 +65,7 @@ def test_every_model_and_column_is_documented(manifest):
 def test_schemas_are_exactly_the_layer_names(manifest):
     schemas = {(n["resource_type"], n["schema"]) for n in manifest["nodes"].values()
                if n["resource_type"] in ("model", "seed")}
-    assert {s for _, s in schemas} == {"staging", "intermediate", "marts", "seeds"}
+    assert {s for _, s in schemas} == {"staging", "intermediate", "marts", "seeds", "semantic"}  # semantic: MetricFlow time spine
 
 
 def test_documented_columns_match_the_built_tables(dbt_build, manifest):

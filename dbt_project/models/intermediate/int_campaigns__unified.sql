@@ -1,6 +1,8 @@
--- One row per campaign across systems: CRM campaigns, and ad-platform campaigns (ad_spend), matched
--- to a CRM campaign by normalized name. campaign_key = the CRM campaign id, else
--- 'ads:<platform>:<normalized name>' for ad campaigns without a CRM campaign.
+-- One row per campaign across systems: CRM campaigns, ad-platform campaigns (ad_spend) and UTM
+-- campaign names (web forms) that resolve to no CRM campaign, each under the campaign_key that
+-- int_campaigns__references resolved (seed campaign_mapping, then id, then normalized name).
+-- campaign_key = the CRM campaign id, else 'ads:<platform>:<normalized name>' for ad campaigns,
+-- else 'utm:<normalized name>'.
 
 with
 
@@ -10,44 +12,21 @@ crm as (
 
 ),
 
-ads as (
+campaign_refs as (
+
+    select * from {{ ref('int_campaigns__references') }}
+
+),
+
+spend_dates as (
 
     select
         platform,
         {{ normalize_name('campaign_name') }} as normalized_name,
-        max(campaign_name) as campaign_name,
-        max(campaign_id) as ad_campaign_id,
         min(period_start) as first_spend_date,
         max(period_end) as last_spend_date
     from {{ ref('stg_ads__ad_spend') }}
     group by platform, {{ normalize_name('campaign_name') }}
-
-),
-
-crm_named as (
-
-    select crm.*, {{ normalize_name('crm.campaign_name') }} as normalized_name
-    from crm
-
-),
-
-crm_name_unique as (
-
-    -- a name shared by several CRM campaigns cannot identify one of them
-    select normalized_name, min(campaign_id) as campaign_id
-    from crm_named
-    where normalized_name is not null
-    group by normalized_name
-    having count(*) = 1
-
-),
-
-ads_matched as (
-
-    select ads.*, crm_name_unique.campaign_id as crm_campaign_id
-    from ads
-    left join crm_name_unique
-        on ads.normalized_name = crm_name_unique.normalized_name
 
 ),
 
@@ -57,48 +36,94 @@ ad_platforms as (
         crm_campaign_id,
         min(platform) as ad_platform,
         count(*) as ad_campaign_count
-    from ads_matched
-    where crm_campaign_id is not null
+    from campaign_refs
+    where source = 'ad_platform' and crm_campaign_id is not null
     group by crm_campaign_id
+
+),
+
+ad_only as (
+
+    select
+        campaign_refs.campaign_key,
+        max(campaign_refs.reference_name) as campaign_name,
+        max(campaign_refs.normalized_name) as normalized_name,
+        min(campaign_refs.platform) as ad_platform,
+        min(spend_dates.first_spend_date) as start_date,
+        max(spend_dates.last_spend_date) as end_date
+    from campaign_refs
+    left join spend_dates
+        on campaign_refs.platform = spend_dates.platform
+        and campaign_refs.normalized_name = spend_dates.normalized_name
+    where campaign_refs.source = 'ad_platform' and campaign_refs.crm_campaign_id is null
+    group by campaign_refs.campaign_key
+
+),
+
+utm_only as (
+
+    select
+        campaign_key,
+        max(reference_name) as campaign_name,
+        max(normalized_name) as normalized_name
+    from campaign_refs
+    where source = 'utm' and match_method = 'unmatched'
+    group by campaign_key
 
 ),
 
 final as (
 
     select
-        crm_named.campaign_id as campaign_key,
-        crm_named.campaign_id as crm_campaign_id,
-        crm_named.campaign_name,
-        crm_named.normalized_name,
-        crm_named.channel as crm_channel,
-        crm_named.campaign_status,
+        crm.campaign_id as campaign_key,
+        crm.campaign_id as crm_campaign_id,
+        crm.campaign_name,
+        {{ normalize_name('crm.campaign_name') }} as normalized_name,
+        crm.channel as crm_channel,
+        crm.campaign_status,
         ad_platforms.ad_platform,
-        crm_named.start_date,
-        crm_named.end_date,
-        crm_named.budget,
-        crm_named.currency,
+        crm.start_date,
+        crm.end_date,
+        crm.budget,
+        crm.currency,
         'crm' as campaign_source
-    from crm_named
+    from crm
     left join ad_platforms
-        on crm_named.campaign_id = ad_platforms.crm_campaign_id
+        on crm.campaign_id = ad_platforms.crm_campaign_id
 
     union all
 
     select
-        {{ dbt.concat(["'ads:'", "platform", "':'", "normalized_name"]) }} as campaign_key,
+        campaign_key,
         cast(null as {{ dbt.type_string() }}) as crm_campaign_id,
         campaign_name,
         normalized_name,
         cast(null as {{ dbt.type_string() }}) as crm_channel,
         cast(null as {{ dbt.type_string() }}) as campaign_status,
-        platform as ad_platform,
-        first_spend_date as start_date,
-        last_spend_date as end_date,
+        ad_platform,
+        start_date,
+        end_date,
         cast(null as {{ type_double() }}) as budget,
         cast(null as {{ dbt.type_string() }}) as currency,
         'ad_platform' as campaign_source
-    from ads_matched
-    where crm_campaign_id is null
+    from ad_only
+
+    union all
+
+    select
+        campaign_key,
+        cast(null as {{ dbt.type_string() }}) as crm_campaign_id,
+        campaign_name,
+        normalized_name,
+        cast(null as {{ dbt.type_string() }}) as crm_channel,
+        cast(null as {{ dbt.type_string() }}) as campaign_status,
+        cast(null as {{ dbt.type_string() }}) as ad_platform,
+        cast(null as date) as start_date,
+        cast(null as date) as end_date,
+        cast(null as {{ type_double() }}) as budget,
+        cast(null as {{ dbt.type_string() }}) as currency,
+        'utm' as campaign_source
+    from utm_only
 
 )
 

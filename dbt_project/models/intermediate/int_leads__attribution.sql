@@ -95,7 +95,8 @@ final as (
         last_touch.touch_at as last_touch_at,
         last_touch.channel_key as last_touch_channel_key,
         last_touch.campaign_id as last_touch_campaign_id,
-        last_touch.campaign_name as last_touch_campaign_name
+        last_touch.campaign_name as last_touch_campaign_name,
+        cutoffs.conversion_at
     from leads
     left join (select lead_id, count(*) as touch_count from touches group by lead_id) as count_touches
         on leads.lead_id = count_touches.lead_id
@@ -103,6 +104,8 @@ final as (
         on leads.lead_id = first_touch.lead_id and first_touch.first_rank = 1
     left join ranked as last_touch
         on leads.lead_id = last_touch.lead_id and last_touch.last_rank = 1
+    left join cutoffs
+        on leads.lead_id = cutoffs.lead_id
 
 )
 

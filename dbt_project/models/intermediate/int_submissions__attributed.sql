@@ -1,0 +1,71 @@
+-- One row per form submission (inquiry, 留资) with the canonical lead it became (if any), its
+-- campaign (utm_campaign resolved by int_campaigns__references) and its channel: the seed
+-- channel_mapping rule matching its utm_medium or utm_source with the lowest priority, else
+-- `other` (the same rule as the form-submission touches of int_leads__touches).
+
+with
+
+submissions as (
+
+    select * from {{ ref('stg_forms__submissions') }}
+
+),
+
+matches as (
+
+    select * from {{ ref('int_submissions__matched_to_leads') }}
+
+),
+
+campaign_refs as (
+
+    select * from {{ ref('int_campaigns__references') }} where source = 'utm'
+
+),
+
+channel_mapping as (
+
+    select match_field, lower(trim(match_value)) as match_value, channel_key, priority
+    from {{ ref('channel_mapping') }}
+    where match_field in ('utm_medium', 'utm_source')
+
+),
+
+channel_candidates as (
+
+    select
+        submissions.submission_id,
+        channel_mapping.channel_key,
+        row_number() over (
+            partition by submissions.submission_id order by channel_mapping.priority, channel_mapping.channel_key
+        ) as channel_rank
+    from submissions
+    inner join channel_mapping
+        on (channel_mapping.match_field = 'utm_medium' and channel_mapping.match_value = lower(trim(submissions.utm_medium)))
+        or (channel_mapping.match_field = 'utm_source' and channel_mapping.match_value = lower(trim(submissions.utm_source)))
+
+),
+
+final as (
+
+    select
+        submissions.submission_id,
+        submissions.submitted_at,
+        {{ reporting_month('submissions.submitted_at') }} as submitted_month,
+        matches.lead_id,
+        matches.lead_id is not null as is_matched_to_lead,
+        submissions.utm_campaign,
+        campaign_refs.campaign_key,
+        coalesce(channel_candidates.channel_key, 'other') as channel_key
+    from submissions
+    left join matches
+        on submissions.submission_id = matches.submission_id
+    left join campaign_refs
+        on {{ normalize_name('submissions.utm_campaign') }} = campaign_refs.normalized_name
+    left join channel_candidates
+        on submissions.submission_id = channel_candidates.submission_id
+        and channel_candidates.channel_rank = 1
+
+)
+
+select * from final
