@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = run_cases(args.suites, args.cases, overrides, args.workers)
     by_suite = {suite: [c for c in cases if c["suite"] == suite] for suite in args.suites}
     results = {
-        "command": "python bench/root_cause/run.py" + (f" --cases {args.cases}" if args.cases != 200 else ""),
+        "command": ".venv/bin/python bench/root_cause/run.py" + (f" --cases {args.cases}" if args.cases != 200 else ""),
         "generated_at": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {args.workers} worker(s), Python {platform.python_version()}",
         "cases_per_suite": args.cases,
