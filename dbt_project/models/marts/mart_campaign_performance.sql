@@ -163,14 +163,14 @@ monthly as (
     from keys
     left join spend_by_month
         on keys.campaign_key = spend_by_month.campaign_key
-        and keys.period_month = spend_by_month.period_month
+        and keys.period_month is not distinct from spend_by_month.period_month
     left join inquiries_by_month
         on keys.campaign_key = inquiries_by_month.campaign_key
-        and keys.period_month = inquiries_by_month.period_month
+        and keys.period_month is not distinct from inquiries_by_month.period_month
     left join leads_by_month
         on keys.attribution_model = leads_by_month.attribution_model
         and keys.campaign_key = leads_by_month.campaign_key
-        and keys.period_month = leads_by_month.period_month
+        and keys.period_month is not distinct from leads_by_month.period_month
 
 ),
 

@@ -1,0 +1,66 @@
+"""The real Salesforce demo-org export through the CLI contract: every opportunity's stage path in
+``fct_stage_events`` is its OpportunityHistory, read independently with the csv module."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.e2e.independent import OPP_STAGE
+
+pytestmark = pytest.mark.e2e
+SF = FIXTURES / "salesforce_demo_org"
+
+
+def _history_paths() -> dict[str, list[str]]:
+    with open(SF / "OpportunityHistory.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    paths: dict[str, list[str]] = {}
+    # file order breaks ties: every row of this export shares one CreatedDate
+    for position, r in sorted(enumerate(rows), key=lambda p: (p[1]["CreatedDate"], p[0])):
+        stage = OPP_STAGE.get(r["StageName"], "lost" if r["StageName"] == "Closed Lost" else None)
+        paths.setdefault(r["OpportunityId"], []).append(stage)
+    return {opp: [k for k, _ in itertools.groupby(path)] for opp, path in paths.items()}  # repeated rows = one stay
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sf_demo")
+    landing = root / "landing"
+    landing.mkdir()
+    for f in SF.glob("*.csv"):
+        (landing / f.name).write_bytes(f.read_bytes())
+    (landing / "campaign_report.csv").write_bytes((FIXTURES / "google_ads" / "campaign_report.csv").read_bytes())
+    proc = subprocess.run([sys.executable, "-m", "orchestration.cli", "build", "--landing", str(landing), "--out",
+                           str(root / "out")], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return root / "out" / "funnel.duckdb"
+
+
+def test_every_opportunity_stage_path_matches_its_history(published):
+    expected = _history_paths()
+    con = duckdb.connect(str(published), read_only=True)
+    rows = con.execute(
+        "select entity_id, stage_key from marts.fct_stage_events "
+        "where entity_type = 'opportunity' and not is_skipped_stage order by entity_id, event_sequence").fetchall()
+    con.close()
+    got = {opp: [k for k, _ in itertools.groupby(s for _, s in group)]
+           for opp, group in itertools.groupby(rows, key=lambda r: r[0])}
+    assert len(expected) == 31
+    assert got == expected
+
+
+def test_the_contract_marts_exist(published):
+    con = duckdb.connect(str(published), read_only=True)
+    names = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    con.close()
+    assert {"fct_stage_events", "fct_leads", "fct_opportunities", "mart_funnel_cohort", "mart_root_cause",
+            "mart_campaign_performance", "mart_alerts"} <= names
