@@ -25,5 +25,10 @@ system-deps:
 test: install system-deps
 	$(BIN)/python -m pytest -q
 
+## Benchmarks (not part of the default tests): root-cause accuracy, then floor vs us vs pandas.
+bench: install
+	$(BIN)/python bench/root_cause/run.py
+	$(BIN)/python bench/run.py --sizes S --reps 3
+
 clean:
 	rm -rf demo out .pytest_cache dbt_project/target dbt_project/logs
