@@ -15,6 +15,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(help="funnel-warehouse: sales-funnel exports → validated, BI-ready marts.", no_args_is_help=True,
@@ -55,38 +56,50 @@ def generate(
 def build(
     landing: Path = typer.Option(..., "--landing", help="Folder holding the exports to ingest."),
     out: Path = typer.Option(..., "--out", help="Folder to publish funnel.duckdb into."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also show Dagster's full event log (every "
+                                 "step's start, output and end; errors with stack traces)."),
 ):
     """Ingest every export in LANDING, validate, build the marts and publish OUT/funnel.duckdb."""
     settings = _settings(landing, out)
     if not settings.landing_dir.is_dir():
-        err.print(f"[red]error:[/red] landing folder {settings.landing_dir} does not exist")
+        err.print(f"[red]error:[/red] landing folder {escape(str(settings.landing_dir))} does not exist")
         raise typer.Exit(2)
-    outcome = _run(settings)
+    outcome = _run(settings, verbose=verbose)
     if not outcome.success:
         raise typer.Exit(1)
 
 
-def _run(settings):
+def _run(settings, verbose: bool = False):
+    """Run the build and print what happened for a person.
+
+    Every failure is printed once, from the outcome: the file, the check, the count. Dagster's
+    own console log (which repeats each failure with a stack trace) is shown only with
+    ``--verbose``. Text from files (names, values) is printed literally, never as Rich markup:
+    a file called ``x[/].csv`` must not crash the message that names it.
+    """
     from orchestration.build import run_build
     from orchestration.lock import BuildAlreadyRunning
 
     try:
         with console.status("building: ingest → validate → dbt build → publish …"):
-            outcome = run_build(settings)
+            outcome = run_build(settings, log_level="DEBUG" if verbose else "CRITICAL")
     except BuildAlreadyRunning as exc:
-        err.print(f"[red]refused:[/red] {exc}")
+        err.print(f"[red]refused:[/red] {escape(str(exc))}")
         raise typer.Exit(3)
+    except OSError as exc:  # the out or private folder is read-only, the disk is full, …
+        err.print(f"[red]build failed[/red]: {escape(str(exc))}; the published warehouse was not changed.")
+        raise typer.Exit(1)
     for w in outcome.warnings:
-        console.print(f"[yellow]warning[/yellow] {w}")
+        console.print(f"[yellow]warning[/yellow] {escape(w)}")
     if not outcome.success:
         err.print(f"[red]build failed[/red] after {outcome.seconds:.1f} s (run {outcome.run_id[:8]}); "
                   f"the published warehouse was not changed.")
         for c in outcome.failed_checks:
-            err.print(f"  [red]check failed[/red] {c}")
+            err.print(f"  [red]check failed[/red] {escape(c)}")
         for f in outcome.failures:
-            err.print(f"  [red]step failed[/red] {f}")
+            err.print(f"  [red]step failed[/red] {escape(f)}")
         return outcome
-    console.print(f"[green]build succeeded[/green] in {outcome.seconds:.1f} s → {outcome.published}")
+    console.print(f"[green]build succeeded[/green] in {outcome.seconds:.1f} s → {escape(str(outcome.published))}")
     return outcome
 
 

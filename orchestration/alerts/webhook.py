@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import time
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -65,10 +66,12 @@ def send_webhook(url: str, title: str, lines: list[str], *, secret: str | None =
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if secret and flavor == "generic":
         headers["X-Funnel-Signature"] = hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
-    request = urllib.request.Request(target, data=data, headers=headers, method="POST")
     try:
+        request = urllib.request.Request(target, data=data, headers=headers, method="POST")
         with urllib.request.urlopen(request, timeout=timeout) as response:
             status = response.status
+    except (ValueError, http.client.InvalidURL):  # malformed URL (no scheme, a space): urllib's message quotes it
+        raise WebhookError(f"{flavor} webhook URL is not a valid http(s) URL (check FUNNEL_WEBHOOK_URL)") from None
     except urllib.error.HTTPError as exc:
         raise WebhookError(f"{flavor} webhook answered HTTP {exc.code}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.ingest.errors import FileRejected
+from orchestration.ingest.errors import FileRejected, printable
 
 # Suffixes of files still being written by browsers, sync tools or editors.
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", ".filepart", ".swp", "~")
@@ -25,14 +25,20 @@ def discover_files(landing_dir: Path) -> list[Path]:
     """Every delivered file under ``landing_dir``, sorted, skipping hidden and partial files.
 
     Symlinks are followed only when their target stays inside the landing folder; a link that
-    points outside is rejected later with a clear error rather than silently read.
+    points outside is rejected later with a clear error rather than silently read. A link to a
+    folder is not walked: one that points inside the landing folder is skipped (its files are
+    read where they really are), one that points outside is listed so that it is rejected —
+    a delivery is never dropped without a word.
     """
     landing_dir = landing_dir.resolve()
     if not landing_dir.is_dir():
         raise FileNotFoundError(f"landing folder {landing_dir} does not exist or is not a folder")
     found: list[Path] = []
     for root, dirs, files in os.walk(landing_dir, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        visible = sorted(d for d in dirs if not d.startswith((".", "_")))
+        links = [Path(root) / d for d in visible if (Path(root) / d).is_symlink()]
+        dirs[:] = [d for d in visible if Path(root) / d not in links]
+        found.extend(link for link in links if not _links_inside(link, landing_dir))
         for name in sorted(files):
             if name.startswith((".", "~$")) or name.lower().endswith(PARTIAL_SUFFIXES):
                 continue
@@ -40,15 +46,40 @@ def discover_files(landing_dir: Path) -> list[Path]:
     return found
 
 
-def confine(path: Path, landing_dir: Path) -> Path:
-    """Resolve ``path`` and refuse it unless it lies inside ``landing_dir`` (symlinks included)."""
+def _links_inside(link: Path, root: Path) -> bool:
+    try:
+        return link.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):
+        return False
+
+
+def confine(path: Path, landing_dir: Path, relpath: str | None = None) -> Path:
+    """Resolve ``path`` and refuse it unless it is a regular file inside ``landing_dir`` (symlinks included).
+
+    Refused, each with a :class:`FileRejected` naming the file: links that leave the landing
+    folder (``../../x.csv``, absolute targets), links to folders outside it, link loops, dangling
+    links, and anything that is not a regular file (a named pipe would block the reader forever).
+    """
+    shown = relpath or path.name
     root = landing_dir.resolve()
-    real = path.resolve()
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise FileRejected(shown, f"cannot be resolved ({exc}); it is a symbolic link that points at itself "
+                           "or into a loop", hint="replace the link by the file it should point to") from None
     if not real.is_relative_to(root):
-        raise FileRejected(path.name, f"resolves to {real}, outside the landing folder {root}; "
-                           "symlinks and '..' names must stay inside the landing folder")
+        raise FileRejected(shown, f"resolves to {printable(str(real))}, outside the landing folder {root}; "
+                           "symlinks and '..' names must stay inside the landing folder",
+                           hint="copy the file into the landing folder instead of linking to it")
+    if path.is_symlink() and not real.exists():
+        raise FileRejected(shown, f"is a symbolic link to {printable(str(real))}, which does not exist",
+                           hint="remove the broken link or deliver the file it points to")
+    if real.is_dir():
+        raise FileRejected(shown, "is a link to a folder; links to folders are not followed",
+                           hint="move the files into the landing folder")
     if not real.is_file():
-        raise FileRejected(path.name, "is not a regular file")
+        raise FileRejected(shown, "is not a regular file (a pipe, socket or device); expected a CSV/TSV export or XLSX",
+                           hint="deliver exports as ordinary files")
     return real
 
 

@@ -26,8 +26,8 @@ from orchestration.canonical import LINEAGE_COLUMNS, RAW_SCHEMA, table
 from orchestration.ingest.adapters.base import ReadPlan
 from orchestration.ingest.checks import REJECTED, check_record_count, check_required_columns, check_total
 from orchestration.ingest.errors import FileRejected
-from orchestration.ingest.stage import LONG, RAW, StageCache, read_raw, rejected_lines_sql, stage_plan
-from orchestration.ingest.transcode import to_utf8
+from orchestration.ingest.stage import LONG, RAW, HeaderError, StageCache, read_raw, rejected_lines_sql, stage_plan
+from orchestration.ingest.transcode import Transcoded, to_utf8
 from orchestration.ingest.typed import TYPED, Columns, typed_select
 from orchestration.sql import quote_ident
 from orchestration.warehouse import MANIFEST_TABLE, QUARANTINE_TABLE
@@ -89,15 +89,18 @@ def load_plans(
 ) -> list[LoadResult]:
     """Load one file according to its plans, all or nothing. Raises FileRejected on file errors."""
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
-    utf8_path, fixed_lines = path, 0
+    readable = Transcoded(path)
     if any(p.target_table for p in plans):
         try:
-            utf8_path, fixed_lines = to_utf8(path, encoding, workdir)
+            readable = to_utf8(path, encoding, workdir)
         except UnicodeDecodeError as exc:
             raise FileRejected(relpath, f"byte {exc.start} is not valid {encoding} ({exc.reason})",
                                hint="re-export the file in UTF-8 or declare its encoding in a mapping") from None
+    utf8_path = readable.path
     _quote_value_macro(con)
-    fixed_note = f"{fixed_lines} line(s) were not UTF-8 and were read as cp1252" if fixed_lines else ""
+    fixed_note = "; ".join(
+        [f"{n} line(s) were not UTF-8 and were read as {enc}" for enc, n in sorted(readable.fallback_lines.items())]
+        + (["line ends were mixed (CRLF/LF/CR) and were read as one kind"] if readable.line_ends_normalized else []))
     cache = StageCache()
     results: list[LoadResult] = []
     con.execute("begin transaction")
@@ -114,7 +117,10 @@ def load_plans(
         _retire_other_versions(con, relpath, sha256, {r.target_table for r in results})
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        try:
+            con.execute("rollback")
+        except duckdb.Error:  # the failure (disk full, I/O error) already ended the transaction:
+            pass              # report that failure, not "cannot rollback - no transaction is active"
         raise
     finally:
         if utf8_path != path:
@@ -131,6 +137,8 @@ def _load_plan(con, path: Path, relpath: str, plan: ReadPlan, cache: StageCache,
                fixed_note: str) -> LoadResult:
     try:
         names = read_raw(con, path, plan, cache)
+    except HeaderError as exc:
+        raise FileRejected(relpath, str(exc), line=plan.header_line + 1, hint=exc.hint) from None
     except duckdb.Error as exc:
         raise FileRejected(relpath, f"cannot be read as {plan.delimiter!r}-separated text: {str(exc).splitlines()[0]}",
                            line=plan.header_line + 1) from None

@@ -7,6 +7,7 @@ downstream runs on a partial delivery and the published warehouse keeps yesterda
 
 from __future__ import annotations
 
+import errno
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -91,7 +92,8 @@ def _sample(path: Path, relpath: str) -> FileSample:
         return FileSample(path, relpath, "utf-8", xlsx_head(path, relpath), kind="xlsx")
     if sample.is_binary:
         raise FileRejected(relpath, f"is not text (detected {sample.kind} content); expected a CSV/TSV export or XLSX",
-                           hint="a ZIP must be unpacked into the landing folder first")
+                           hint="a ZIP must be unpacked into the landing folder first" if sample.kind == "zip" else
+                           "deliver the CSV/XLSX export itself, not a compressed, PDF or image file")
     return sample
 
 
@@ -134,6 +136,12 @@ def ingest_landing(
                 report.results.extend(_ingest_file(con, path, relpath, landing_dir, adapters, work))
             except FileRejected as exc:
                 report.errors.append(exc)
+            except OSError as exc:  # unreadable, vanished mid-run (a sync job), I/O error: this file only
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # the machine's problem, not the file's
+                    raise
+                report.errors.append(FileRejected(relpath, f"cannot be read: {exc.strerror or exc}",
+                                                  hint="check the file's permissions and that no other program "
+                                                       "is still writing or moving it, then re-run"))
     finally:
         if own_tmp:
             shutil.rmtree(work, ignore_errors=True)
@@ -147,7 +155,7 @@ def _ingest_file(con, path: Path, relpath: str, landing_dir: Path, adapters: lis
     opening an XLSX costs far more than hashing it. A text file is recognised again, so a table
     added to its plans since (e.g. by a new mapping) is loaded while the others stay unchanged.
     """
-    real = confine(path, landing_dir)
+    real = confine(path, landing_dir, relpath)
     sha = sha256_of(real)
     done = loaded_targets(con, relpath, sha)
     if done and real.suffix.lower() in (".xlsx", ".xlsm"):

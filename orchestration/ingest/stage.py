@@ -22,6 +22,8 @@ from orchestration.sql import quote_ident, quote_literal
 
 RAW, LONG, REJECTS, REJECT_SCANS = "_fw_raw", "_fw_long", "_fw_rejects", "_fw_reject_scans"
 MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_COLUMNS = 16_384  # Excel's widest sheet; wider "exports" are not exports
+MAX_HEADER_LINES = 20  # a quoted header name may span lines, but not more than this
 INTERNAL = ("_fw_record", "_fw_row")
 
 # Quotes, delimiters and blanks a CSV writer puts around a one-cell footer line.
@@ -57,15 +59,33 @@ class StageCache:
         self.names: list[str] = []
 
 
+class HeaderError(ValueError):
+    """The header line cannot be read safely; the loader rejects the file with this message."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.hint = hint
+
+
 def header_names(path: Path, header_line: int, delimiter: str) -> list[str]:
     """The column names of the header line, parsed in Python, made unique and non-empty.
 
     The loader gives DuckDB these names instead of letting its sniffer guess the dialect: a
     report whose footer, preamble or line endings differ from its body (a copyright line
     appended by another tool) must still be read, with the odd lines in the rejects table.
+
+    A header must parse strictly: a quoted header name may span a few lines (a form question
+    with a line break), but an unterminated quote would make the CSV reader take every line
+    up to the next quote — possibly all the data — as part of the header, and those rows
+    would vanish without a trace. Such a file, and one too wide for any spreadsheet, is
+    refused with :class:`HeaderError` instead.
     """
-    with open(path, encoding="utf-8", newline="") as f:
-        text = ""
+    fields: list[str] | None = None
+    problem = ""
+    text = ""
+    # utf-8-sig: a BOM before a quoted first name ('\ufeff"Id"') would otherwise make the quote
+    # part of the name ('"Id"'), and the file would miss its first column
+    with open(path, encoding="utf-8-sig", newline="") as f:
         for i, line in enumerate(f):
             if i < header_line:
                 continue
@@ -73,11 +93,23 @@ def header_names(path: Path, header_line: int, delimiter: str) -> list[str]:
             try:
                 fields = next(csv.reader(io.StringIO(text), delimiter=delimiter, strict=True))
                 break
-            except (csv.Error, StopIteration):  # a quoted header field spanning lines
-                if i - header_line > 20:
+            except (csv.Error, StopIteration) as exc:  # a quoted header field spanning lines
+                problem = str(exc)
+                if i - header_line >= MAX_HEADER_LINES:
                     break
-        else:
-            fields = next(csv.reader(io.StringIO(text), delimiter=delimiter), []) if text else []
+    if fields is None:
+        if not text.strip():
+            return []
+        raise HeaderError(
+            f"the header line is not valid {delimiter!r}-separated text ({problem or 'unterminated quote'}): "
+            f"a quote in it is not closed where a name ends, within {MAX_HEADER_LINES} lines or before the end "
+            f"of the file; reading on would swallow data rows into the header",
+            hint="export the file again unedited; quotes around header names must come in pairs")
+    if len(fields) > MAX_COLUMNS:
+        raise HeaderError(f"the header has {len(fields):,} columns; at most {MAX_COLUMNS:,} are read "
+                          f"(the widest sheet a spreadsheet can hold)",
+                          hint="export only the columns you need; if the file is not "
+                               f"{delimiter!r}-separated, check its delimiter")
     names: list[str] = []
     seen: set[str] = set()
     for i, raw in enumerate(fields):

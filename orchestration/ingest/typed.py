@@ -103,8 +103,11 @@ def _excluded_expr(plan: ReadPlan, cols: Columns, staged: Staged) -> tuple[str, 
     summary = cols.resolve_refs(plan.summary_predicate) if plan.summary_predicate else "false"
     if staged.unpivoted:  # long rows exist only for non-empty cells
         return "cast(null as varchar)", f"case when coalesce({summary}, false) then 'summary' end"
-    cells = [f"nullif(trim({quote_ident(n)}), '')" for n in staged.file_names]
-    text = f"concat_ws(' ', {', '.join(cells)})" if cells else "''"
+    # The row's non-empty cells joined by one space. A list filter, not concat_ws over
+    # nullif(trim(...)) per cell: DuckDB plans that form in time quadratic in the number of
+    # columns (a 3,000-column export took 70 s to plan; this takes under a second).
+    cells = [f"trim({quote_ident(n)})" for n in staged.file_names]
+    text = f"array_to_string(list_filter([{', '.join(cells)}], lambda x: x <> ''), ' ')" if cells else "''"
     kinds = f"when coalesce({summary}, false) then 'summary' when _fw_text = '' then 'blank' "
     footer = footer_regex(plan.footer_patterns)
     if footer:

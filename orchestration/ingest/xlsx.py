@@ -11,20 +11,41 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 from orchestration.ingest.errors import FileRejected
 
 
+@contextmanager
 def _open(path: Path, relpath: str):
+    """The workbook, read-only; any failure to open it is a :class:`FileRejected` naming the file.
+
+    Opened from a file object, not a path: openpyxl refuses paths whose suffix is not .xlsx, and
+    a workbook delivered as ``Lead.csv`` is recognised by its content like every other file.
+    Broken workbooks fail in many ways (bad ZIP, missing parts, malformed XML), all of them here.
+    """
     from openpyxl import load_workbook  # heavy import, only when an XLSX arrives
 
-    try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileRejected(relpath, f"looks like an XLSX/ZIP file but cannot be opened as a workbook: {exc}",
-                           hint="export the data as CSV or XLSX from the vendor, not another archive") from None
+    with open(path, "rb") as fh:
+        try:
+            wb = load_workbook(fh, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - every way a workbook can be broken
+            raise FileRejected(relpath, f"looks like an XLSX/ZIP file but cannot be opened as a workbook: "
+                               f"{type(exc).__name__}: {exc}",
+                               hint="export the data as CSV or XLSX from the vendor, not another archive") from None
+        try:
+            yield wb
+        except FileRejected:
+            raise
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, SyntaxError) as exc:
+            # a damaged sheet found while streaming its rows (SyntaxError: malformed XML)
+            raise FileRejected(relpath, "the workbook is damaged and its rows cannot be read: "
+                               f"{type(exc).__name__}: {exc}",
+                               hint="open it in a spreadsheet program, save it again as XLSX, and re-deliver") from None
+        finally:
+            wb.close()
 
 
 def _width(ws) -> int:
@@ -52,8 +73,7 @@ def _first_sheet(wb):
 
 def xlsx_head(path: Path, relpath: str, max_lines: int = 40) -> list[str]:
     """The first rows of the first non-empty sheet as CSV lines, for recognition."""
-    wb = _open(path, relpath)
-    try:
+    with _open(path, relpath) as wb:
         ws, width = _first_sheet(wb)
         if ws is None:
             return []
@@ -64,15 +84,12 @@ def xlsx_head(path: Path, relpath: str, max_lines: int = 40) -> list[str]:
                 break
             writer.writerow(cells)
         return out.getvalue().splitlines()[:max_lines]
-    finally:
-        wb.close()
 
 
 def xlsx_to_csv(path: Path, relpath: str, workdir: Path) -> Path:
     """Write the first non-empty worksheet to a UTF-8 CSV, streaming rows (read-only mode)."""
-    wb = _open(path, relpath)
     dest = workdir / (path.stem + ".xlsx.csv")
-    try:
+    with _open(path, relpath) as wb:
         ws, width = _first_sheet(wb)
         if ws is None:
             raise FileRejected(relpath, "the workbook has no rows in any worksheet")
@@ -81,8 +98,6 @@ def xlsx_to_csv(path: Path, relpath: str, workdir: Path) -> Path:
             for cells in _rows(ws, width):
                 writer.writerow(cells)
         return dest
-    finally:
-        wb.close()
 
 
 def _cell(v) -> str:

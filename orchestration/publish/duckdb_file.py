@@ -79,7 +79,7 @@ def publish_marts(warehouse: Path, out_dir: Path, build_id: str, *, keep_version
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / PUBLISHED_NAME
     tmp = out_dir / f".{PUBLISHED_NAME}.{build_id}.tmp"
-    tmp.unlink(missing_ok=True)
+    remove_leftovers(out_dir)
     tables: dict[str, int] = {}
     con = duckdb.connect()
     try:
@@ -104,14 +104,39 @@ def publish_marts(warehouse: Path, out_dir: Path, build_id: str, *, keep_version
         con.execute("detach src")
     except BaseException:
         con.close()
-        tmp.unlink(missing_ok=True)
+        _remove(tmp)
         raise
     con.close()
-    _fsync_file(tmp)
-    previous = _keep_previous(final, out_dir, keep_versions)
-    os.replace(tmp, final)
+    try:  # until the swap, a failure (disk full, I/O error, read-only folder) leaves only the old file
+        _fsync_file(tmp)
+        previous = _keep_previous(final, out_dir, keep_versions)
+        os.replace(tmp, final)
+    except BaseException:
+        _remove(tmp)
+        raise
     _fsync_dir(out_dir)
     return PublishResult(final, build_id, tables, previous)
+
+
+def _remove(tmp: Path) -> None:
+    """Delete a half-written file and the write-ahead log DuckDB may have left beside it."""
+    for path in (tmp, tmp.with_name(tmp.name + ".wal")):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # e.g. the folder became read-only: the original error is the one to report
+            pass
+
+
+def remove_leftovers(out_dir: Path) -> list[Path]:
+    """Delete half-written publishes a killed build left behind (``.funnel.duckdb.<id>.tmp[.wal]``).
+
+    Safe because builds of one warehouse never overlap (the build lock, one Dagster run at a
+    time): any such file is from a build that died before its swap. Readers never open them.
+    """
+    stale = sorted(out_dir.glob(f".{PUBLISHED_NAME}.*.tmp")) + sorted(out_dir.glob(f".{PUBLISHED_NAME}.*.tmp.wal"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def _keep_previous(final: Path, out_dir: Path, keep_versions: int) -> Path | None:

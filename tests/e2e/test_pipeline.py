@@ -99,6 +99,23 @@ def test_published_file_holds_only_bi_schemas_and_no_raw_pii(built):
     con.close()
 
 
+def test_no_email_phone_or_name_from_the_inputs_reaches_a_bi_output(built):
+    """Every text column of funnel.duckdb, every Parquet file and the HTML report: no email (lower-cased),
+    phone (digits only, E.164) or lead/respondent name taken from the delivered files (tests/bad_inputs/pii.py)."""
+    import csv
+
+    from tests.bad_inputs.pii import needles_from_landing, scan_outputs
+
+    settings, _, _ = built
+    with open(settings.landing_dir / "salesforce" / "User.csv", newline="", encoding="utf-8") as f:
+        reps = {f"{r['FirstName']} {r['LastName']}".lower() for r in csv.DictReader(f)}  # owners are not customers
+    needles = needles_from_landing(settings.landing_dir, exclude_names=reps)
+    assert len(needles.emails) > 1000 and len(needles.phones) > 1000 and len(needles.names) > 1000
+    hits = scan_outputs(settings.out_dir, needles)
+    assert "funnel.duckdb" in hits
+    assert {where: found for where, found in hits.items() if found} == {}
+
+
 def test_a_second_build_on_the_same_files_changes_no_table(built):
     settings, _, _ = built
 
