@@ -157,4 +157,23 @@ def published_report(context: dg.AssetExecutionContext, publisher: PublishResour
     })
 
 
-PUBLISH_ASSETS = [published_warehouse, published_parquet, published_postgres, published_report]
+@dg.asset(key=["publish", "alerts_webhook"], deps=[published_warehouse], group_name="publish", kinds={"python"},
+          owners=["team:data-engineering"], pool=WRITER_POOL,
+          retry_policy=dg.RetryPolicy(max_retries=2, delay=5))
+def published_alerts(context: dg.AssetExecutionContext, publisher: PublishResource) -> dg.MaterializeResult:
+    """The latest period's `mart_alerts` breaches, posted to FUNNEL_WEBHOOK_URL (Slack/WeCom/DingTalk).
+
+    A failed delivery is recorded here and logged as a warning; it never fails the build. The URL
+    and secret are read from the environment when the step runs and never logged.
+    """
+    from orchestration.alerts.breaches import deliver_breaches
+
+    delivery = deliver_breaches(Path(publisher.out_dir) / PUBLISHED_NAME, os.environ.get("FUNNEL_WEBHOOK_URL"),
+                                os.environ.get("FUNNEL_WEBHOOK_SECRET"))
+    if delivery.status == "failed":
+        context.log.warning(f"alert webhook not delivered: {delivery.detail}")
+    return dg.MaterializeResult(metadata={"status": delivery.status, "breaches": delivery.breaches,
+                                          "detail": delivery.detail})
+
+
+PUBLISH_ASSETS = [published_warehouse, published_parquet, published_postgres, published_report, published_alerts]
