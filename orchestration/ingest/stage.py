@@ -21,7 +21,10 @@ from orchestration.ingest.adapters.base import ReadPlan, Unpivot, unpivot_col
 from orchestration.sql import quote_ident, quote_literal
 
 RAW, LONG, REJECTS, REJECT_SCANS = "_fw_raw", "_fw_long", "_fw_rejects", "_fw_reject_scans"
-MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024
+# DuckDB's CSV buffer defaults to 16 × max_line_size (1 GiB for 64 MB lines), allocated at once: a
+# memory limit of 1 GB then fails before the first row. Two lines' worth keeps memory bounded.
+BUFFER_BYTES = 2 * MAX_LINE_BYTES
 MAX_COLUMNS = 16_384  # Excel's widest sheet; wider "exports" are not exports
 MAX_HEADER_LINES = 20  # a quoted header name may span lines, but not more than this
 INTERNAL = ("_fw_record", "_fw_row")
@@ -141,7 +144,7 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: Path, plan: ReadPlan, cache: 
         from read_csv({quote_literal(str(path))},
             header = true, skip = {int(plan.header_line)}, delim = {quote_literal(plan.delimiter)},
             quote = '"', escape = '"', auto_detect = false, columns = {columns},
-            null_padding = false, strict_mode = true, max_line_size = {MAX_LINE_BYTES},
+            null_padding = false, strict_mode = true, max_line_size = {MAX_LINE_BYTES}, buffer_size = {BUFFER_BYTES},
             store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}')
         """
     )
