@@ -292,8 +292,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20260701)
     ap.add_argument("--work", type=Path, default=None, help="working folder (default: a new temp folder)")
     ap.add_argument("--results", type=Path, default=Path(__file__).with_name("results.json"))
+    ap.add_argument("--resume", action="store_true", help="go on from the trials already in --results")
     args = ap.parse_args()
 
+    if args.resume:
+        resume(args)
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="funnel-kill-trials-"))
     work.mkdir(parents=True, exist_ok=True)
     logs = work / "logs"
@@ -313,9 +317,7 @@ def main() -> None:
     ref_build = clean_build(snapshot, tonight, ref, logs, "reference")
     from_scratch = work / "from_scratch"
     clean_build(snapshot, tonight, from_scratch, logs, "from_scratch")
-    ctx = {"work": work, "logs": logs, "snapshot": snapshot, "landing": tonight, "last_night": last_night,
-           "spans": ref_build.phase_spans(), "ref_marts": marts(ref), "ref_marts_exact": marts(ref, exact=True),
-           "ref_private": private_state(ref)}
+    ctx = context(work, ref_build.phase_spans())
     assert not ctx["ref_private"]["manifest_problems"], ctx["ref_private"]["manifest_problems"]
     rebuild_equals_scratch = {"rounded": marts(from_scratch) == ctx["ref_marts"],
                               "bit_identical": marts(from_scratch, exact=True) == ctx["ref_marts_exact"],
@@ -323,18 +325,39 @@ def main() -> None:
                                   k for k, v in marts(from_scratch, exact=True).items() if v != ctx["ref_marts_exact"].get(k))}
     print(f"reference built in {ref_build.seconds():.0f} s; phases: "
           + ", ".join(f"{k} {v[0]:.0f}-{v[1]:.0f} s" for k, v in ctx["spans"].items()), flush=True)
+    run_trials(args, ctx, [], rebuild_equals_scratch, started)
 
+
+def context(work: Path, spans: dict) -> dict:
+    ref = work / "reference"
+    return {"work": work, "logs": work / "logs", "snapshot": work / "code", "landing": work / "landing",
+            "last_night": work / "last_night", "spans": spans, "ref_marts": marts(ref),
+            "ref_marts_exact": marts(ref, exact=True), "ref_private": private_state(ref)}
+
+
+def run_trials(args, ctx: dict, trials: list[dict], rebuild_equals_scratch: dict, started: float) -> None:
     rng = random.Random(args.seed)
-    trials = []
-    for i in range(args.trials):
+    for _ in trials:  # the same delays as an uninterrupted series
+        rng.random()
+    for i in range(len(trials), args.trials):
         target = PHASES[i % len(PHASES)]
         rec = trial(i, target, rng, ctx)
         trials.append(rec)
         print(f"trial {i:2d} target={target:15s} killed_in={','.join(rec['killed_in']):15s} at {rec['killed_at_s']:6.1f} s "
               f"published_ok={rec['published_after_kill_ok']} rerun_exit={rec['rerun_exit']} "
               f"marts_identical={rec.get('marts_identical')} recovered={rec['recovered']}", flush=True)
-        write_results(args, work, trials, ctx, rebuild_equals_scratch, started)
-    write_results(args, work, trials, ctx, rebuild_equals_scratch, started)
+        write_results(args, ctx["work"], trials, ctx, rebuild_equals_scratch, started)
+    write_results(args, ctx["work"], trials, ctx, rebuild_equals_scratch, started)
+
+
+def resume(args) -> None:
+    """Go on from the trials recorded in ``--results`` (the series was stopped from outside)."""
+    prev = json.loads(args.results.read_text())
+    work = Path(prev["work_dir"])
+    spans = {k: tuple(v) for k, v in prev["reference_phase_spans_s"].items()}
+    print(f"resuming in {work} after {len(prev['trials'])} trials", flush=True)
+    run_trials(args, context(work, spans), prev["trials"], prev["rebuild_from_scratch_equals_incremental"],
+               time.monotonic() - prev["summary"]["seconds"])
 
 
 def write_results(args, work: Path, trials: list[dict], ctx: dict, rebuild_equals_scratch: dict, started: float) -> None:

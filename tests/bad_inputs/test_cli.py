@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+
 from orchestration.publish.duckdb_file import publish_marts
 from tests.bad_inputs.cases import LEAD_HEADER, OPP_HEADER, garbage, leads, opp, sf_csv, zip_of_csv
 
@@ -26,7 +27,8 @@ def published_before(out: Path) -> str:
     src = out.parent / "last_good.duckdb"
     con = duckdb.connect(str(src))
     con.execute("create schema marts")
-    con.execute("create table marts.mart_funnel_cohort as select date '2026-01-01' as cohort_month, 'lead' as stage_key, 42 as reached_count")
+    con.execute("create table marts.mart_funnel_cohort as "
+                "select date '2026-01-01' as cohort_month, 'lead' as stage_key, 42 as reached_count")
     con.close()
     publish_marts(src, out, PUBLISHED_BUILD)
     return sha256(out / "funnel.duckdb")
