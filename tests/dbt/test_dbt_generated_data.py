@@ -1,4 +1,4 @@
-"""mart_campaign_performance on generated exports, against the generator's planted spend.
+"""mart_campaign_performance and lead attribution on generated exports, against the generator's truth.
 
 The generator writes Google Ads reports (USD and CNY accounts) whose spend per campaign and month is
 in .truth/planted_truth.json ('spend'); one Ads campaign (Search-Competitor-Conquest) only matches
@@ -9,6 +9,7 @@ whole graph (tests/e2e does that).
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import date
 
@@ -34,7 +35,7 @@ def generated(tmp_path_factory):
     finally:
         con.close()
     assert not report.errors, report.summary()
-    proc = run_dbt(["build", "--select", "+mart_campaign_performance", "--resource-type", "seed", "model",
+    proc = run_dbt(["build", "--select", "+mart_campaign_performance", "+fct_leads", "--resource-type", "seed", "model",
                     "--vars", json.dumps({"as_of": AS_OF})], warehouse=warehouse, target_path=target)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return truth, DbtBuild(warehouse=warehouse, target_path=target, results=[], seconds=0.0, output=proc.stdout)
@@ -76,3 +77,25 @@ def test_renamed_ads_campaign_matches_through_the_mapping_seed(generated):
     assert total["spend_base_amount"] == pytest.approx(
         sum(s["spend"] for s in truth["spend"] if s["campaign_name"] == "Search-Competitor-Conquest"), abs=0.01)
     assert total["lead_count"] > 0 and total["inquiry_count"] > 0
+
+
+# The channel each generated LeadSource stands for (Web leads come from the display remarketing
+# campaign or straight from the website).
+CHANNELS_OF_LEAD_SOURCE = {
+    "Paid Search": {"paid_search"}, "Paid Social": {"paid_social"}, "Email": {"email"},
+    "Event": {"events"}, "Partner Referral": {"partner", "referral"}, "Phone Inquiry": {"direct"},
+    "Web": {"direct", "display"},
+}
+
+
+def test_each_leads_first_touch_channel_is_the_channel_its_lead_source_names(generated):
+    """Salesforce campaign type `Advertisement` spans search and social: it must not relabel them."""
+    truth, build = generated
+    with open(build.warehouse.parent / "landing" / "salesforce" / "Lead.csv", newline="", encoding="utf-8") as f:
+        source_of = {r["Id"]: r["LeadSource"] for r in csv.DictReader(f) if r["IsDeleted"] == "0"}
+    got = dict(build.query("select lead_id, first_touch_channel_key from marts.fct_leads"))
+    checked = {lead: channel for lead, channel in got.items() if lead in source_of}
+    assert len(checked) > 300
+    wrong = {lead: (source_of[lead], channel) for lead, channel in checked.items()
+             if channel not in CHANNELS_OF_LEAD_SOURCE[source_of[lead]]}
+    assert not wrong, f"{len(wrong)} of {len(checked)} leads on another channel, e.g. {list(wrong.items())[:5]}"

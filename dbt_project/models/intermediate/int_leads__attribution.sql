@@ -1,7 +1,9 @@
 -- One row per canonical lead: its first touch and its last touch before conversion (the earliest of
 -- converted_at and its first opportunity's creation; all touches when it never converted).
--- Ties at the same instant prefer the most specific touch: form submission, then campaign
--- response, then the lead record.
+-- Touches that carry channel evidence (a channel_mapping rule matched) come before touches that
+-- carry none, as web analytics skips "direct" visits: an untagged form post before the lead record
+-- must not turn a Paid Search lead into `other`. Ties at the same instant prefer the most specific
+-- touch: form submission, then campaign response, then the lead record.
 
 with
 
@@ -63,6 +65,7 @@ ranked as (
         row_number() over (
             partition by touches.lead_id
             order by
+                case when touches.has_channel_evidence then 0 else 1 end,
                 touches.touch_at,
                 case touches.touch_type when 'form_submission' then 1 when 'campaign_member' then 2 else 3 end,
                 touches.touch_id
@@ -71,6 +74,7 @@ ranked as (
             partition by touches.lead_id
             order by
                 case when cutoffs.conversion_at is null or touches.touch_at <= cutoffs.conversion_at then 0 else 1 end,
+                case when touches.has_channel_evidence then 0 else 1 end,
                 touches.touch_at desc,
                 case touches.touch_type when 'form_submission' then 1 when 'campaign_member' then 2 else 3 end,
                 touches.touch_id

@@ -2,8 +2,11 @@
 --   form_submission  a matched web-form submission (UTM source/medium/campaign)
 --   campaign_member  a responded CRM campaign membership (at responded_at)
 --   lead_record      the CRM lead record itself (its lead source and campaign), at created_at
--- Channel: every seed channel_mapping rule matching the touch's utm_medium, utm_source, CRM
--- campaign type or lead source (lowercased, trimmed); the lowest priority wins; else `other`.
+-- Channel: every seed channel_mapping rule matching the touch's utm_medium, utm_source or lead
+-- source (lowercased, trimmed), and its CRM campaign's channel (int_campaigns__channels, at the
+-- priority of the rule that decided it); the lowest priority wins; else `other`, and
+-- has_channel_evidence is false (an untagged form post says nothing about where the lead came from,
+-- so attribution prefers touches that do).
 
 with
 
@@ -40,6 +43,12 @@ leads as (
 merged as (
 
     select * from {{ ref('int_leads__merged') }}
+
+),
+
+campaign_channels as (
+
+    select * from {{ ref('int_campaigns__channels') }}
 
 ),
 
@@ -117,8 +126,15 @@ channel_candidates as (
     inner join channel_mapping
         on (channel_mapping.match_field = 'utm_medium' and channel_mapping.match_value = lower(trim(touches.utm_medium)))
         or (channel_mapping.match_field = 'utm_source' and channel_mapping.match_value = lower(trim(touches.utm_source)))
-        or (channel_mapping.match_field = 'campaign_channel' and channel_mapping.match_value = lower(trim(touches.campaign_channel)))
         or (channel_mapping.match_field = 'lead_source' and channel_mapping.match_value = lower(trim(touches.lead_source)))
+
+    union all
+
+    select touches.touch_id, campaign_channels.channel_key, campaign_channels.channel_priority as priority
+    from touches
+    inner join campaign_channels
+        on touches.campaign_id = campaign_channels.campaign_key
+    where campaign_channels.has_channel_evidence
 
 ),
 
@@ -139,7 +155,8 @@ final as (
 
     select
         touches.*,
-        coalesce(best_channel.channel_key, 'other') as channel_key
+        coalesce(best_channel.channel_key, 'other') as channel_key,
+        best_channel.channel_key is not null as has_channel_evidence
     from touches
     left join best_channel
         on touches.touch_id = best_channel.touch_id

@@ -1,5 +1,6 @@
--- One row per campaign across CRM and ad platforms (int_campaigns__unified), with its channel:
--- the CRM campaign type through seed channel_mapping, else the ad platform's, else `other`.
+-- One row per campaign across CRM and ad platforms (int_campaigns__unified), with its channel
+-- (int_campaigns__channels: CRM campaign type, ad platform and form utm_medium through seed
+-- channel_mapping, lowest priority wins, else `other`).
 
 with
 
@@ -9,33 +10,9 @@ campaigns as (
 
 ),
 
-channel_mapping as (
+campaign_channels as (
 
-    select match_field, lower(trim(match_value)) as match_value, channel_key, priority
-    from {{ ref('channel_mapping') }}
-
-),
-
-channel_candidates as (
-
-    select campaigns.campaign_key, channel_mapping.channel_key, channel_mapping.priority
-    from campaigns
-    inner join channel_mapping
-        on (channel_mapping.match_field = 'campaign_channel' and channel_mapping.match_value = lower(trim(campaigns.crm_channel)))
-        or (channel_mapping.match_field = 'ad_platform' and channel_mapping.match_value = lower(trim(campaigns.ad_platform)))
-
-),
-
-best_channel as (
-
-    select campaign_key, channel_key
-    from (
-        select
-            channel_candidates.*,
-            row_number() over (partition by campaign_key order by priority, channel_key) as channel_rank
-        from channel_candidates
-    ) as ranked
-    where channel_rank = 1
+    select * from {{ ref('int_campaigns__channels') }}
 
 ),
 
@@ -46,7 +23,7 @@ final as (
         cast(campaigns.crm_campaign_id as {{ dbt.type_string() }}) as crm_campaign_id,
         cast(campaigns.campaign_name as {{ dbt.type_string() }}) as campaign_name,
         cast(campaigns.normalized_name as {{ dbt.type_string() }}) as normalized_name,
-        cast(coalesce(best_channel.channel_key, 'other') as {{ dbt.type_string() }}) as channel_key,
+        cast(campaign_channels.channel_key as {{ dbt.type_string() }}) as channel_key,
         cast(campaigns.crm_channel as {{ dbt.type_string() }}) as crm_channel,
         cast(campaigns.ad_platform as {{ dbt.type_string() }}) as ad_platform,
         cast(campaigns.campaign_status as {{ dbt.type_string() }}) as campaign_status,
@@ -56,8 +33,8 @@ final as (
         cast(campaigns.currency as {{ dbt.type_string() }}) as currency,
         cast(campaigns.campaign_source as {{ dbt.type_string() }}) as campaign_source
     from campaigns
-    left join best_channel
-        on campaigns.campaign_key = best_channel.campaign_key
+    left join campaign_channels
+        on campaigns.campaign_key = campaign_channels.campaign_key
 
 )
 
