@@ -150,6 +150,31 @@ def demo(
 
 
 @app.command()
+def doctor(
+    landing: Optional[Path] = typer.Option(None, "--landing", help="Landing folder (default: FUNNEL_LANDING_DIR / funnel.yml)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Out folder (default: FUNNEL_OUT_DIR / funnel.yml)."),
+):
+    """Check this installation (settings, folders, disk, versions, dbt, warehouse, Postgres, webhook); exit 1 if any check fails."""
+    from orchestration.doctor import FAIL, OK, run_checks
+
+    with console.status("checking …"):
+        checks = run_checks(landing, out)
+    t = Table(title="funnel doctor")
+    for c in ("check", "status", "found", "fix"):
+        t.add_column(c, overflow="fold")
+    colour = {OK: "green", FAIL: "red"}
+    for c in checks:
+        status = f"[{colour[c.status]}]{c.status}[/]" if c.status in colour else c.status
+        t.add_row(c.name, status, escape(c.detail), escape(c.fix))
+    console.print(t)
+    failed = [c for c in checks if c.failed]
+    if failed:
+        err.print(f"[red]{len(failed)} of {len(checks)} checks failed[/red]: {', '.join(c.name for c in failed)}")
+        raise typer.Exit(1)
+    console.print(f"[green]all {len(checks)} checks passed[/green] (SKIP: not configured)")
+
+
+@app.command()
 def rollback(
     out: Path = typer.Option(..., "--out", help="The published folder."),
     build_id: Optional[str] = typer.Option(None, "--build-id", help="Version to restore (default: the previous one)."),

@@ -36,3 +36,24 @@ def build_lock(private_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def build_running(private_dir: Path) -> str | None:
+    """The pid text of a build holding the lock right now, else None — without taking or creating it.
+
+    For ``funnel doctor``: a shared lock attempt fails exactly while a build holds the exclusive one.
+    """
+    path = private_dir / "build.lock"
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown pid"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
