@@ -4,12 +4,34 @@
 -- marts.mart_root_cause from it. Metrics and their entities: int_conversion_metrics__entities
 -- (every metric of seed conversion_metrics). Dimension values are never null: 'unknown' when the
 -- record lacks the value or the dimension does not apply (submissions know only their channel).
+-- Cohort maturity: a lead cohort's stage conversions still grow for weeks after its month ends, so
+-- the newest cohort always looks like a drop. A stage-conversion month is compared only once
+-- var conversion_window_days (else var root_cause_cohort_maturity_days) have passed since its end.
+
+{%- set maturity_days = var('conversion_window_days', none) or var('root_cause_cohort_maturity_days', 30) %}
 
 with
 
-entities as (
+metrics as (
+
+    select metric_key, metric_type from {{ ref('conversion_metrics') }}
+
+),
+
+all_entities as (
 
     select * from {{ ref('int_conversion_metrics__entities') }}
+
+),
+
+entities as (
+
+    select all_entities.*
+    from all_entities
+    inner join metrics
+        on all_entities.metric_key = metrics.metric_key
+    where metrics.metric_type <> 'stage_conversion'
+        or {{ dbt.dateadd('day', maturity_days, dbt.dateadd('month', 1, 'all_entities.period_month')) }} <= {{ as_of() }}
 
 ),
 
