@@ -1,12 +1,16 @@
-"""Great Expectations suites as blocking Dagster asset checks on each raw table's new delivery.
+"""Quality checks on each raw table: the Great Expectations suite (blocking) and freshness (not).
 
-The check validates only the load ids the latest ingest materialization recorded (the night's
+The GX check validates only the load ids the latest ingest materialization recorded (the night's
 delta), so its cost follows the delivery size, not the history. A critical failure blocks every
 asset downstream of that table; warnings are recorded in ``quality.dq_results`` and shown here.
+
+The freshness check compares each source system's latest delivery of the table with its expected
+cadence (``orchestration.quality.freshness``). It never blocks: stale data is still the best there is.
 """
 
 
 import json
+import os
 
 import dagster as dg
 
@@ -49,3 +53,38 @@ def _build_check(table_name: str, key: dg.AssetKey) -> dg.AssetChecksDefinition:
 
 
 QUALITY_CHECKS = [_build_check(name, key) for name, key in RAW_KEYS.items()]
+
+
+def _build_freshness_check(table_name: str, key: dg.AssetKey) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=key, name="freshness", blocking=False, pool=WRITER_POOL,
+                    description=f"Each source system's latest delivery of raw.{table_name} is within its expected "
+                                f"cadence (freshness: in expectations/config.yml).")
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        from orchestration.quality.freshness import evaluate_freshness, freshness_clock, load_freshness_config
+        from orchestration.quality.suites import SuiteError
+
+        try:
+            config = load_freshness_config()
+            now = freshness_clock(os.environ.get("FUNNEL_AS_OF"))
+        except (SuiteError, ValueError) as e:  # a config mistake is reported, never blocks the build
+            return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                                       description=f"freshness could not be judged: {e}", metadata={"error": str(e)})
+        with warehouse.connect() as con:
+            result = evaluate_freshness(con, table_name, now=now, config=config)
+        return dg.AssetCheckResult(
+            passed=result.passed,
+            severity=dg.AssetCheckSeverity.ERROR if result.severity == "critical" else dg.AssetCheckSeverity.WARN,
+            description=result.description,
+            metadata={
+                "checked_at": result.checked_at.isoformat(sep=" "),
+                "stale_sources": dg.MetadataValue.json([s.source_system for s in result.stale]),
+                "sources": dg.MetadataValue.json([s.to_dict() for s in result.sources]),
+                "summary": dg.MetadataValue.md(result.to_markdown()),
+            },
+        )
+
+    _check.__name__ = f"freshness_{table_name}"
+    return _check
+
+
+FRESHNESS_CHECKS = [_build_freshness_check(name, key) for name, key in RAW_KEYS.items()]

@@ -172,7 +172,9 @@ def load_config(expectations_dir: Path | None = None) -> QualityConfig:
         raise SuiteError(f"{path}: expected a mapping of settings at the top level")
     _check_keys(
         raw,
-        ("date_floor", "future_tolerance_hours", "chunk_rows", "sample_size", "volume", "stage_mapping", "parameters"),
+        # "freshness" is read by orchestration.quality.freshness (the per-source cadence checks)
+        ("date_floor", "future_tolerance_hours", "chunk_rows", "sample_size", "volume", "stage_mapping", "parameters",
+         "freshness"),
         str(path),
     )
     base = QualityConfig(path=path)
