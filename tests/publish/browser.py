@@ -123,7 +123,7 @@ class Browser:
     """One headless Chromium for several pages (starting it is the slow part)."""
 
     def __init__(self):
-        self._profile = tempfile.TemporaryDirectory(prefix="funnel-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="funnel-chromium-", ignore_cleanup_errors=True)
         self._proc, self._port = _start_browser(Path(self._profile.name))
 
     def __enter__(self) -> Browser:
@@ -162,6 +162,35 @@ class Browser:
             dt.evaluate("1")
             run.errors, run.requests = _collect_errors(dt.events)
             return run
+        finally:
+            dt.close()
+
+
+    def visit(self, url: str, until: str, *, screenshot: Path | None = None, width: int = 1600, height: int = 1000,
+              timeout: float = 60, before_each_poll: str | None = None):
+        """Load ``url`` (a live web app), poll the expression ``until`` until it is truthy and return its
+        value (or the last falsy one at ``timeout``); then optionally save a viewport screenshot.
+
+        ``before_each_poll`` runs first on every poll (e.g. to dismiss a dialog that appears late).
+        """
+        dt = _DevTools(_page_ws(self._port))
+        try:
+            for domain in ("Runtime", "Page"):
+                dt.call(f"{domain}.enable")
+            dt.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+            dt.call("Page.navigate", url=url)
+            deadline, value = time.monotonic() + timeout, None
+            while time.monotonic() < deadline:
+                time.sleep(0.5)
+                if before_each_poll:
+                    dt.evaluate(before_each_poll)
+                value = dt.evaluate(until)
+                if value:
+                    break
+            if screenshot is not None and value:
+                shot = dt.call("Page.captureScreenshot", format="png")
+                screenshot.write_bytes(base64.b64decode(shot["data"]))
+            return value
         finally:
             dt.close()
 
