@@ -3,6 +3,7 @@
 
 import json
 import os
+import shutil
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -31,6 +32,28 @@ def dbt_build_args(full_refresh: bool = False, as_of: str | None = None) -> list
 ALERTS_SELECTION = "mart_alerts+"
 
 
+def _stream_keeping_parse_state(invocation):
+    """Stream a dbt invocation's events, then keep its partial-parse state for the next one.
+
+    dagster-dbt runs each invocation in a fresh target folder seeded with the project's
+    ``target/partial_parse.msgpack``; dbt throws that state away (a full parse, ~12 s here) when
+    the vars or the profile (the warehouse path) differ from the ones it was written with. Copying
+    the state back after each invocation makes the next invocation on the same warehouse, with
+    the same vars (the second dbt step of the same build, tomorrow's build), parse partially.
+    The copy is atomic, and a state written for other vars is only a cache miss, never wrong.
+    """
+    yield from invocation.stream()
+    fresh = invocation.target_path / "partial_parse.msgpack"
+    if fresh.exists():
+        kept = DBT_PROJECT.project_dir / "target" / "partial_parse.msgpack"
+        tmp = kept.with_name(f".partial_parse.{os.getpid()}.tmp")
+        try:
+            shutil.copyfile(fresh, tmp)
+            os.replace(tmp, kept)
+        except OSError:  # a read-only checkout: only the cache is lost
+            tmp.unlink(missing_ok=True)
+
+
 def _has_model(manifest_path, name: str) -> bool:
     nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
     return any(n["resource_type"] == "model" and n["name"] == name for n in nodes)
@@ -49,7 +72,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     retry: a failed dbt build is a data or model error, and a retry could start while the failed
     dbt process still holds the warehouse lock. Re-execute from failure instead.
     """
-    yield from dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context).stream()
+    yield from _stream_keeping_parse_state(dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context))
 
 
 DBT_ASSETS = [dbt_models]
@@ -60,6 +83,7 @@ if HAS_ALERTS:
                 select=ALERTS_SELECTION, name="dbt_alerts", pool=WRITER_POOL)
     def dbt_alerts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         """``mart_alerts``: a second, small dbt invocation after the Python root-cause asset it reads."""
-        yield from dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context).stream()
+        yield from _stream_keeping_parse_state(
+            dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context))
 
     DBT_ASSETS.append(dbt_alerts)
