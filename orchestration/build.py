@@ -14,6 +14,10 @@ from pathlib import Path
 
 from orchestration.settings import Settings
 
+# Checks that never block (freshness: stale data is still published): an ERROR result is reported
+# as a critical warning, not as a failed build.
+NON_BLOCKING_CHECKS = frozenset({"freshness"})
+
 
 @dataclass
 class BuildOutcome:
@@ -24,6 +28,13 @@ class BuildOutcome:
     failures: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def failed_check_kind(check_name: str, severity: str) -> str:
+    """'warning' (WARN), 'critical warning' (ERROR of a check that never blocks) or 'failed'."""
+    if severity == "WARN":
+        return "warning"
+    return "critical warning" if check_name in NON_BLOCKING_CHECKS else "failed"
 
 
 def _failure_text(data) -> str:
@@ -75,7 +86,11 @@ def _run_build(settings: Settings, log_level: str) -> BuildOutcome:
                 ev = event.event_specific_data
                 if not ev.passed:
                     line = f"{ev.asset_key.to_user_string()} · {ev.check_name}: {ev.description or 'failed'}"
-                    (warnings if ev.severity.value == "WARN" else failed_checks).append(line)
+                    kind = failed_check_kind(ev.check_name, ev.severity.value)
+                    if kind == "failed":
+                        failed_checks.append(line)
+                    else:
+                        warnings.append(f"critical: {line}" if kind == "critical warning" else line)
         published = settings.published if settings.published.exists() else None
         return BuildOutcome(result.success and not failed_checks, result.run_id, time.monotonic() - started,
                             published, failures, failed_checks, warnings)

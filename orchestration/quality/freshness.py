@@ -11,8 +11,8 @@ adds no load, so it does not count as a new delivery.
 The most specific cadence wins: ``sources.<system>.tables.<table>`` > ``sources.<system>.max_age_hours``
 (or ``sources.<system>: <hours>``) > ``tables.<table>`` > ``max_age_hours``. A table listed under a
 source is *expected* from it: never delivered counts as stale. Severity ``warning`` shows as WARN in
-Dagster; ``critical`` as ERROR (``funnel build`` then reports a failed check). Either way the check
-never blocks the build: old data is still the best data there is.
+Dagster, ``critical`` as ERROR. Either way the check never blocks or fails the build: old data is
+still the best data there is.
 """
 
 from __future__ import annotations

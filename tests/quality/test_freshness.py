@@ -169,3 +169,11 @@ def test_the_clock_is_pinned_by_funnel_as_of():
     assert freshness_clock("2026-07-01T08:00:00+08:00") == datetime(2026, 7, 1)
     with pytest.raises(ValueError, match="FUNNEL_AS_OF 'soon'"):
         freshness_clock("soon")
+
+
+def test_a_critical_freshness_failure_is_reported_but_does_not_fail_funnel_build():
+    from orchestration.build import failed_check_kind
+
+    assert failed_check_kind("freshness", "ERROR") == "critical warning"  # the build went on and published
+    assert failed_check_kind("freshness", "WARN") == "warning"
+    assert failed_check_kind("gx_delivery_suite", "ERROR") == "failed"
