@@ -88,3 +88,13 @@
         extract({{ part }} from {{ expr }})
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+    The time dbt stamps on snapshot versions (dbt_valid_from / dbt_updated_at). Overrides dbt's
+    global macro so a snapshot taken by a build pinned to var('as_of') (tests, backfills, the
+    FUNNEL_AS_OF of a deterministic rebuild) is dated at that as_of, like every other "now".
+#}
+{% macro snapshot_get_time() -%}
+    {{ funnel_warehouse.as_of() }}
+{%- endmacro %}

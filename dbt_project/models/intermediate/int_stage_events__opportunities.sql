@@ -8,8 +8,10 @@
 --     the snapshot), the current stage is appended at the later of the last entry and, for closed
 --     deals, the close date.
 --   * Without history (the CRM gave only current state): the first opportunity stage at
---     created_at — an opportunity exists, so it reached that stage — then the current stage at
---     the close date for closed deals, else at created_at.
+--     created_at — an opportunity exists, so it reached that stage — then every stage it was seen
+--     in, night by night (snapshot snap_crm__opportunities, then tonight's state): the first state
+--     seen at the close date for closed deals, else at created_at; each later change at the night
+--     it was first seen (dbt_valid_from), or at the close date when the deal closed in between.
 
 with
 
@@ -118,6 +120,53 @@ no_history as (
 
 ),
 
+snapshot_versions as (
+
+    select
+        snapshots.opportunity_id,
+        snapshots.stage_key,
+        snapshots.is_closed,
+        snapshots.close_date,
+        snapshots.dbt_valid_from as seen_at,
+        0 as version_source
+    from {{ ref('snap_crm__opportunities') }} as snapshots
+    inner join no_history
+        on snapshots.opportunity_id = no_history.opportunity_id
+
+    union all
+
+    -- tonight's state, in case the snapshot has not run (a build that excluded it)
+    select
+        opportunity_id,
+        stage_key,
+        is_closed,
+        close_date,
+        {{ as_of() }} as seen_at,
+        1 as version_source
+    from no_history
+
+),
+
+ordered_versions as (
+
+    select
+        snapshot_versions.*,
+        lag(stage_key) over (partition by opportunity_id order by seen_at, version_source) as previous_stage_key,
+        lag(seen_at) over (partition by opportunity_id order by seen_at, version_source) as previous_seen_at,
+        row_number() over (partition by opportunity_id order by seen_at, version_source) as version_number
+    from snapshot_versions
+    where stage_key is not null
+
+),
+
+stage_changes as (
+
+    select *
+    from ordered_versions
+    where previous_stage_key is null or previous_stage_key <> stage_key
+
+),
+
 created_entries as (
 
     select
@@ -138,20 +187,30 @@ created_entries as (
 current_entries as (
 
     select
-        no_history.opportunity_id,
-        no_history.stage_key,
+        stage_changes.opportunity_id,
+        stage_changes.stage_key,
         case
-            when no_history.is_closed
-                and cast(no_history.close_date as {{ dbt.type_timestamp() }}) > no_history.created_at
-                then cast(no_history.close_date as {{ dbt.type_timestamp() }})
-            else no_history.created_at
+            when stage_changes.previous_seen_at is null
+                then case
+                    when stage_changes.is_closed
+                        and cast(stage_changes.close_date as {{ dbt.type_timestamp() }}) > no_history.created_at
+                        then cast(stage_changes.close_date as {{ dbt.type_timestamp() }})
+                    else no_history.created_at
+                end
+            when stage_changes.is_closed
+                and cast(stage_changes.close_date as {{ dbt.type_timestamp() }}) > stage_changes.previous_seen_at
+                and cast(stage_changes.close_date as {{ dbt.type_timestamp() }}) <= stage_changes.seen_at
+                then cast(stage_changes.close_date as {{ dbt.type_timestamp() }})
+            else stage_changes.seen_at
         end as entered_at,
-        'current_stage' as event_source,
-        1000000000000 as source_sequence
-    from no_history
+        case when stage_changes.previous_seen_at is null then 'current_stage' else 'snapshot' end as event_source,
+        1000000000000 + stage_changes.version_number - 1 as source_sequence
+    from stage_changes
+    inner join no_history
+        on stage_changes.opportunity_id = no_history.opportunity_id
     cross join entry_stage
-    where no_history.stage_key is not null
-        and no_history.stage_key <> entry_stage.stage_key
+    -- the first state seen, when it is the entry stage, is already the created entry
+    where not (stage_changes.previous_seen_at is null and stage_changes.stage_key = entry_stage.stage_key)
 
 ),
 
