@@ -11,6 +11,7 @@ import pytest
 from orchestration.warehouse import connect
 
 FIXTURES = Path(__file__).parent / "fixtures"
+pytest_plugins = ["tests.pg_fixtures"]  # postgres_server (one per session), pg_database
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,6 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tests.publish.conftest import postgres_server  # noqa: F401  (the session's real Postgres)
-
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
 
@@ -18,7 +16,7 @@ def heartbeat() -> int:
     return 1
 
 
-def test_instance_stores_runs_in_postgres_and_queues_one_run_at_a_time(postgres_server, tmp_path, monkeypatch):  # noqa: F811
+def test_instance_stores_runs_in_postgres_and_queues_one_run_at_a_time(postgres_server, tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(DEPLOY / "dagster.yaml", home / "dagster.yaml")

@@ -16,7 +16,6 @@ from orchestration.cli import app
 from orchestration.lock import build_lock
 from orchestration.publish.duckdb_file import publish_marts
 from tests.faults.helpers import can_mount, remount_read_only, tmpfs
-from tests.publish.conftest import postgres_server  # noqa: F401  (the session's real Postgres)
 from tests.publish.fixture_marts import create_private_warehouse
 
 runner = CliRunner()
@@ -132,7 +131,7 @@ def assert_no_secret(output: str, password: str) -> None:
         assert form not in output and form not in flat, f"the password ({form!r}) was printed"
 
 
-def test_a_reachable_postgres_passes_and_its_password_is_not_printed(install, postgres_server, monkeypatch):  # noqa: F811
+def test_a_reachable_postgres_passes_and_its_password_is_not_printed(install, postgres_server, monkeypatch):
     landing, out = install
     monkeypatch.setenv("FUNNEL_POSTGRES_URL", postgres_server.url)
     pg = by_name(doctor.run_checks(landing, out))["postgres"]
@@ -144,7 +143,7 @@ def test_a_reachable_postgres_passes_and_its_password_is_not_printed(install, po
     assert_no_secret(result.output, postgres_server.password)
 
 
-def test_a_wrong_postgres_password_is_named_without_printing_it(postgres_server):  # noqa: F811
+def test_a_wrong_postgres_password_is_named_without_printing_it(postgres_server):
     wrong = postgres_server.url.replace(urllib.parse.quote(postgres_server.password, safe=""),
                                         urllib.parse.quote("Wr0ng:xyzzy@pw", safe=""))
     pg = doctor.check_postgres(wrong)

@@ -62,6 +62,21 @@ def _lock_tables(pg, schemas: list[str]) -> None:
             sql.SQL(", ").join(sql.Identifier(s, t) for s, t in tables)))
 
 
+def _free_name(pg, name: str) -> str:
+    """``name``, or ``name_2``, ``name_3`` … if a kept previous build already holds it (63 bytes at most).
+
+    The old schema is named after the build being published, so a re-run of the same build — e.g.
+    after a publish killed between its switch and its drop — found the kept ``__old_<build>`` schema
+    (a view still depends on it, or a reader still held it) and failed every time on the rename.
+    """
+    candidate, n = name, 1
+    while schema_exists(pg, candidate):
+        n += 1
+        suffix = f"_{n}"
+        candidate = name.encode()[:63 - len(suffix)].decode(errors="ignore") + suffix
+    return candidate
+
+
 def swap_schemas(pg, pairs: list[tuple[str, str, str]], *, lock_wait_s: float = 0.2,
                  switch_timeout_s: float = 60.0) -> list[str]:
     """Rename each ``(live, staging, old)``: live → old, staging → live, in one transaction.
@@ -75,7 +90,7 @@ def swap_schemas(pg, pairs: list[tuple[str, str, str]], *, lock_wait_s: float = 
         try:
             with pg.transaction():
                 pg.execute("select set_config('lock_timeout', %s, true)", [f"{max(1, int(lock_wait_s * 1000))}ms"])
-                live = [p for p in pairs if schema_exists(pg, p[0])]
+                live = [(name, staging, _free_name(pg, old)) for name, staging, old in pairs if schema_exists(pg, name)]
                 _lock_tables(pg, [p[0] for p in live])
                 for name, _, old in live:
                     pg.execute(sql_names("alter schema {} rename to {}", name, old))

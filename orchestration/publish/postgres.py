@@ -10,7 +10,8 @@ every message is passed through :func:`redact` and the original exception is not
    every mart — ``CREATE TABLE`` with types mapped from DuckDB, ``COPY … FROM STDIN (FORMAT csv)``
    streamed from a CSV file DuckDB writes (bulk speed, no row-by-row Python), row counts checked
    against the published file, comments from the dbt docs, grants, ``ANALYZE`` — and
-   ``<schema>_meta__new_<build>.build_info`` records the build. A failure leaves nothing behind.
+   ``<schema>_meta__new_<build>.build_info`` records the build. A failure leaves nothing behind;
+   nor does a kill -9 (Postgres rolls the load back; the next publish removes the CSV folder).
 2. Wait until no reader holds a snapshot older than that load, then switch in one short
    transaction: lock the live tables, rename live → ``__old_<build>`` and staging → live, commit.
 3. Drop the old schemas (``RESTRICT``: a user's view on the marts is never dropped; the old
@@ -25,9 +26,14 @@ One publisher at a time per schema (the Dagster asset runs in a pool).
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +52,7 @@ from orchestration.sql import quote_ident, quote_literal
 log = logging.getLogger(__name__)
 DEFAULT_SCHEMA = "marts"
 _COPY_CHUNK = 1 << 20
+_COPY_FOLDER = "funnel-pg-copy-"
 
 
 class PostgresPublishError(RuntimeError):
@@ -95,7 +102,7 @@ def _publish(published: Path, url: str, schema: str, manifest: Path | None, gran
     started = time.monotonic()
     docs = mart_docs(manifest)
     meta = f"{schema}_meta"
-    with open_published(published) as duck, tempfile.TemporaryDirectory(prefix="funnel-pg-") as tmp:
+    with open_published(published) as duck, _copy_folder() as tmp:
         duck.execute("set TimeZone = 'UTC'")
         build = read_build(duck)
         result = PostgresPublish(schema, build.build_id, {m.name: m.rows for m in build.marts})
@@ -107,7 +114,7 @@ def _publish(published: Path, url: str, schema: str, manifest: Path | None, gran
                 staging, staging_meta = pairs[0][1], pairs[1][1]
                 pg.execute(pg_swap.sql_names("create schema {}", staging))
                 for mart in build.marts:
-                    result.comments += _load_mart(pg, duck, staging, mart, docs.get(mart.name), Path(tmp))
+                    result.comments += _load_mart(pg, duck, staging, mart, docs.get(mart.name), tmp)
                 _record_build(pg, staging_meta, build)
                 _grant(pg, [staging, staging_meta], schema, grant_select_to)
                 load_xid = pg.execute("select pg_current_xact_id()::xid::text").fetchone()[0]
@@ -129,6 +136,55 @@ def _publish(published: Path, url: str, schema: str, manifest: Path | None, gran
     log.info("published %d marts (%d rows) to Postgres schema %s in %.1f s (switch %.3f s)",
              len(result.tables), result.rows, schema, result.seconds, result.swap_seconds)
     return result
+
+
+@contextmanager
+def _copy_folder() -> Iterator[Path]:
+    """A temp folder for the CSV files, removed at the end — or by the next publish if this one is killed.
+
+    A publisher killed mid-copy (kill -9, the OOM killer, a reboot) runs no cleanup and used to
+    leave its CSV in the temp folder, up to a whole mart per kill, until the disk filled. Each
+    folder now holds ``owner.lock``, ``flock``-ed by its publisher for its lifetime; the kernel
+    drops that lock however the process ends, so a folder whose lock can be taken belongs to a dead
+    publisher and is removed. Publishers of other schemas running meanwhile hold theirs: left alone.
+    """
+    root = Path(tempfile.gettempdir())
+    _remove_dead_copy_folders(root)
+    folder = Path(tempfile.mkdtemp(prefix=_COPY_FOLDER, dir=root))
+    try:
+        with open(folder / "owner.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            lock.write(str(os.getpid()))  # written only under the lock: an empty file is not yet owned
+            lock.flush()
+            yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_dead_copy_folders(root: Path) -> None:
+    for folder in root.glob(f"{_COPY_FOLDER}*"):
+        try:
+            with open(folder / "owner.lock", "r+") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its publisher is running
+                if not lock.read() and _age_s(folder) < 3600:
+                    continue  # just created; its publisher is about to lock it
+                log.info("removing %s, left by a publish that was killed mid-copy", folder)
+                shutil.rmtree(folder, ignore_errors=True)
+        except FileNotFoundError:  # killed between creating the folder and its lock file
+            if _age_s(folder) > 3600:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _age_s(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _name(schema: str, kind: str, build_id: str) -> str:
