@@ -449,3 +449,24 @@ def test_loss_reasons_in_files_match_truth(small: tuple[Path, dict]) -> None:
     assert counted == {(r["stage"], r["reason"]): r["count"] for r in truth["loss_reasons"]["realized_closed_lost"]}
     planted = truth["loss_reasons"]["opportunity_mix_by_stage"]
     assert all(reason == "" or reason in planted[stage] for stage, reason in counted)
+
+
+def test_later_deliveries_land_in_dated_folders_with_new_records_only(tmp_path: Path) -> None:
+    from orchestration.generate import export_date, generate_delivery
+
+    first = generate_delivery(tmp_path, 0, leads=60, seed=5, start=date(2026, 1, 1), months=3)
+    second = generate_delivery(tmp_path, 1, leads=60, seed=5, start=date(2026, 1, 1), months=3)
+    assert (first.name, second.name) == ("2026-04-01", "2026-05-01") == (
+        export_date(0, start=date(2026, 1, 1), months=3).isoformat(), export_date(1, start=date(2026, 1, 1), months=3).isoformat())
+
+    def leads(folder: Path) -> list[dict]:
+        with open(folder / "salesforce" / "Lead.csv", newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    night1, night2 = leads(first), leads(second)
+    assert not {r["Id"] for r in night1} & {r["Id"] for r in night2}
+    assert {r["CreatedDate"][:7] for r in night2} == {"2026-04"}  # the month after the history
+    assert max(r["CreatedDate"] for r in night1) < "2026-04-01"
+    assert json.loads((second / TRUTH_DIR / TRUTH_FILE).read_text())["parameters"]["leads"] == 20
+    with pytest.raises(ValueError, match="0 or more"):
+        generate_delivery(tmp_path, -1)
