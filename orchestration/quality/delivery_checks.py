@@ -61,6 +61,10 @@ def _unique_within_delivery(delivery: Delivery, spec: ExpectationSpec, kwargs: M
 
     Single column: null keys are ignored. Several columns: a row is ignored only when every key
     column is null (GX's ``ignore_row_if='all_values_are_missing'``); other nulls compare equal.
+    Files of one folder are one delivery (an export split into parts); files in different folders
+    (``2026-07-01/Lead.csv``, ``2026-08-01/Lead.csv``) are successive snapshots, which repeat every
+    id by design — staging keeps the newest — so a key is only compared within its folder.
+    Otherwise a rebuild from a landing folder that keeps its nightly snapshots could never pass.
     """
     columns = [kwargs["column"]] if "column" in kwargs else list(kwargs["column_list"])
     cols_sql = ", ".join(quote_ident(c) for c in columns)
@@ -68,10 +72,12 @@ def _unique_within_delivery(delivery: Delivery, spec: ExpectationSpec, kwargs: M
     n = delivery.config.sample_size
     sql = f"""
         with d as (
-            select {cols_sql}, _source_file, _source_row from {delivery.relation}
+            select {cols_sql}, _source_file, _source_row,
+                   regexp_replace(_source_file, '/?[^/]*$', '') as _delivery_folder
+            from {delivery.relation}
             where {delivery.where} and ({not_all_null})
         ), dup as (
-            select {cols_sql}, count(*) as n,
+            select {cols_sql}, _delivery_folder, count(*) as n,
                    list(_source_file order by _source_file, _source_row) as files,
                    list(_source_row order by _source_file, _source_row) as lines
             from d group by all having count(*) > 1

@@ -305,6 +305,21 @@ def test_a_delivery_of_several_files(con, run):
     assert result.source_files == ("landing/a.csv", "landing/b.csv")
 
 
+def test_successive_snapshots_in_dated_folders_may_repeat_ids(con, run):
+    """A rebuild from scratch validates every night's full export at once: that is not a duplicate."""
+    insert_delivery(con, "crm_leads", good_rows("crm_leads", 3), load_id="n1",
+                    source_file="landing/2026-07-01/salesforce/Lead.csv")
+    insert_delivery(con, "crm_leads", good_rows("crm_leads", 3), load_id="n2",
+                    source_file="landing/2026-08-01/salesforce/Lead.csv")
+    result = run("crm_leads", ["n1", "n2"])
+    assert result.result("lead_id_unique_within_delivery").unexpected_count == 0
+    assert result.passed
+    twice = [good_row("crm_leads", i) for i in (0, 0)]  # but twice in one night's export still fails
+    insert_delivery(con, "crm_leads", twice, load_id="n3", source_file="landing/2026-09-01/salesforce/Lead.csv")
+    r = run("crm_leads", ["n1", "n2", "n3"], run_id="run-2").result("lead_id_unique_within_delivery")
+    assert r.unexpected_count == 2 and r.sample_locations == ("Lead.csv:1 and Lead.csv:2",)
+
+
 def test_volume_band_against_history(con, run):
     for day, n in [(25, 100), (26, 120), (27, 80), (28, 100)]:
         record_manifest(con, "crm_accounts", f"h{day}", f"landing/{day}/Account.csv", n, datetime(2025, 6, day, 2))
