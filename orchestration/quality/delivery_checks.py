@@ -70,26 +70,39 @@ def _unique_within_delivery(delivery: Delivery, spec: ExpectationSpec, kwargs: M
     cols_sql = ", ".join(quote_ident(c) for c in columns)
     not_all_null = " or ".join(f"{quote_ident(c)} is not null" for c in columns)
     n = delivery.config.sample_size
-    sql = f"""
-        with d as (
-            select {cols_sql}, _source_file, _source_row,
-                   regexp_replace(_source_file, '/?[^/]*$', '') as _delivery_folder
-            from {delivery.relation}
-            where {delivery.where} and ({not_all_null})
-        ), dup as (
-            select {cols_sql}, _delivery_folder, count(*) as n,
-                   list(_source_file order by _source_file, _source_row) as files,
-                   list(_source_row order by _source_file, _source_row) as lines
-            from d group by all having count(*) > 1
+    folder = "regexp_replace(_source_file, '/?[^/]*$', '')"
+    keyed = f"""
+        select {cols_sql}, {folder} as _delivery_folder, _source_file, _source_row
+        from {delivery.relation}
+        where {delivery.where} and ({not_all_null})"""
+    # Two steps: counting duplicate keys needs no file lists; only the duplicated keys' rows are
+    # gathered for the samples (one pass with lists over every key took 43 s and 2 GiB at 10M rows,
+    # the two steps 4.6 s and 1 GiB: bench/quality).
+    nonmissing, unexpected, groups = delivery.con.execute(f"""
+        with counts as (
+            select count(*) as n from ({keyed}) as d group by {cols_sql}, _delivery_folder
         )
-        select (select count(*) from d) as nonmissing,
-               (select coalesce(sum(n), 0) from dup) as unexpected,
-               (select count(*) from dup) as groups,
-               (select list(struct_pack(key := [{', '.join(f'cast({quote_ident(c)} as varchar)' for c in columns)}],
-                                        n := n, files := files[1:2], lines := lines[1:2])
-                            order by n desc, files[1], lines[1])[1:{n}] from dup) as samples
-    """
-    nonmissing, unexpected, groups, samples = delivery.con.execute(sql, list(delivery.load_ids)).fetchone()
+        select coalesce(sum(n), 0), coalesce(sum(n) filter (where n > 1), 0), count(*) filter (where n > 1)
+        from counts""", list(delivery.load_ids)).fetchone()
+    samples = None
+    if unexpected:
+        same_key = " and ".join(f"d.{quote_ident(c)} is not distinct from k.{quote_ident(c)}" for c in columns)
+        (samples,) = delivery.con.execute(f"""
+            with d as ({keyed}),
+            k as (
+                select {cols_sql}, _delivery_folder, count(*) as n from d group by all having count(*) > 1
+            ),
+            dup as (
+                select {', '.join(f'k.{quote_ident(c)}' for c in columns)}, k._delivery_folder, k.n,
+                       list(d._source_file order by d._source_file, d._source_row) as files,
+                       list(d._source_row order by d._source_file, d._source_row) as lines
+                from d inner join k on {same_key} and d._delivery_folder = k._delivery_folder
+                group by all
+            )
+            select list(struct_pack(key := [{', '.join(f'cast({quote_ident(c)} as varchar)' for c in columns)}],
+                                    n := n, files := files[1:2], lines := lines[1:2])
+                        order by n desc, files[1], lines[1])[1:{n}]
+            from dup""", list(delivery.load_ids)).fetchone()
     samples = samples or []
     sample_values: list[str] = []
     locations: list[str] = []
