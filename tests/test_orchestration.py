@@ -54,6 +54,31 @@ def test_schedule_follows_settings(monkeypatch):
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 1 * * 1-5", "Europe/Berlin")
 
 
+def test_marts_and_published_outputs_carry_the_freshness_policy_and_nothing_else_does(defs):
+    graph = defs.resolve_asset_graph()
+    policies = {k.to_user_string(): graph.get(k).freshness_policy for k in graph.get_all_asset_keys()}
+    promised = {k for k, p in policies.items() if p is not None}
+    assert {"marts/mart_funnel_cohort", "marts/mart_root_cause", "marts/mart_alerts", "publish/funnel_duckdb"} <= promised
+    assert all(k.startswith(("marts/", "publish/")) for k in promised)
+    assert len(promised) == sum(k.startswith(("marts/", "publish/")) for k in policies)
+    policy = policies["marts/mart_funnel_cohort"]
+    assert (policy.deadline_cron, policy.timezone) == ("0 6 * * *", "Asia/Shanghai")
+    assert policy.lower_bound_delta.total_seconds() == 24 * 3600
+
+
+def test_freshness_deadline_follows_settings(monkeypatch):
+    from orchestration.definitions import marts_freshness_policy
+    from orchestration.settings import SettingsError
+
+    monkeypatch.setenv("FUNNEL_MARTS_FRESH_BY_CRON", "30 7 * * 1-5")
+    monkeypatch.setenv("FUNNEL_SCHEDULE_TIMEZONE", "Europe/Berlin")
+    policy = marts_freshness_policy(load_settings(Path("/nonexistent/funnel.yml")))
+    assert (policy.deadline_cron, policy.timezone) == ("30 7 * * 1-5", "Europe/Berlin")
+    monkeypatch.setenv("FUNNEL_MARTS_FRESH_BY_CRON", "every morning")
+    with pytest.raises(SettingsError, match="marts_fresh_by_cron"):
+        load_settings(Path("/nonexistent/funnel.yml"))
+
+
 def _age(path: Path, seconds: float) -> None:
     t = time.time() - seconds
     os.utime(path, (t, t))
