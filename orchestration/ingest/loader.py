@@ -26,7 +26,8 @@ from orchestration.canonical import LINEAGE_COLUMNS, RAW_SCHEMA, table
 from orchestration.ingest.adapters.base import ReadPlan
 from orchestration.ingest.checks import REJECTED, check_record_count, check_required_columns, check_total
 from orchestration.ingest.errors import FileRejected
-from orchestration.ingest.stage import LONG, RAW, HeaderError, StageCache, read_raw, rejected_lines_sql, stage_plan
+from orchestration.ingest.stage import (LONG, RAW, REJECT_SCANS, REJECTS, HeaderError, StageCache, read_raw,
+                                        rejected_lines_sql, stage_plan)
 from orchestration.ingest.transcode import Transcoded, to_utf8
 from orchestration.ingest.typed import TYPED, Columns, typed_select
 from orchestration.sql import quote_ident
@@ -123,9 +124,22 @@ def load_plans(
             pass              # report that failure, not "cannot rollback - no transaction is active"
         raise
     finally:
+        _drop_staging(con)
         if utf8_path != path:
             utf8_path.unlink(missing_ok=True)
     return results
+
+
+STAGING = (TYPED, REJECTED, LONG, RAW, REJECTS, REJECT_SCANS)
+
+
+def _drop_staging(con) -> None:
+    """Free the file's staging tables now (memory, and the spill files of a big file), not at disconnect."""
+    try:
+        for t in STAGING:
+            con.execute(f"drop table if exists {t}")
+    except duckdb.Error:  # the failure being raised (disk full) invalidated the connection: report that one
+        pass
 
 
 def load_file(con, path: Path, relpath: str, plan: ReadPlan, **kwargs) -> LoadResult:
@@ -139,6 +153,8 @@ def _load_plan(con, path: Path, relpath: str, plan: ReadPlan, cache: StageCache,
         names = read_raw(con, path, plan, cache)
     except HeaderError as exc:
         raise FileRejected(relpath, str(exc), line=plan.header_line + 1, hint=exc.hint) from None
+    except duckdb.OutOfMemoryException:  # the machine's limit, not the file's fault (run.py may retry it)
+        raise
     except duckdb.Error as exc:
         raise FileRejected(relpath, f"cannot be read as {plan.delimiter!r}-separated text: {str(exc).splitlines()[0]}",
                            line=plan.header_line + 1) from None

@@ -11,6 +11,7 @@ import errno
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -21,6 +22,7 @@ from orchestration.ingest.errors import FileRejected, UnrecognizedFile
 from orchestration.ingest.files import FileSample, confine, discover_files, sample_file, sha256_of
 from orchestration.ingest.loader import LoadResult, load_plans, loaded_targets, make_load_id
 from orchestration.ingest.mapping import ENV_VAR, LANDING_SUBDIR, load_mappings
+from orchestration.ingest.memory import IngestMemory, ingest_memory_limit
 from orchestration.ingest.parsing import install_macros
 from orchestration.ingest.xlsx import xlsx_head, xlsx_to_csv
 from orchestration.warehouse import ensure_raw_tables
@@ -111,12 +113,17 @@ def ingest_landing(
     *,
     adapters: list[Adapter] | None = None,
     workdir: Path | None = None,
+    memory_limit: str | None = None,
 ) -> IngestReport:
     """Load every new or changed file under ``landing_dir`` into the raw tables.
 
     Without ``adapters``, the YAML mappings on the search path (see ``mapping.py``) are tried
     first, then the built-in vendor adapters. An invalid mapping file is reported as an error
     (the build fails) while every file that does not need it still loads.
+
+    DuckDB's memory limit is lowered to ``memory_limit`` (default ``FUNNEL_INGEST_MEMORY_LIMIT``,
+    256MB) for the duration, so a big file spills to disk instead of growing the process; a file
+    too wide for that budget is read again with the connection's limit (see ``memory.py``).
     """
     report = IngestReport()
     if adapters is None:
@@ -129,26 +136,28 @@ def ingest_landing(
     work = Path(tempfile.mkdtemp(prefix="funnel-ingest-")) if own_tmp else workdir
     work.mkdir(parents=True, exist_ok=True)
     try:
-        for path in discover_files(landing_dir):
-            relpath = path.relative_to(landing_dir.resolve()).as_posix() if path.is_relative_to(landing_dir.resolve()) \
-                else path.name
-            try:
-                report.results.extend(_ingest_file(con, path, relpath, landing_dir, adapters, work))
-            except FileRejected as exc:
-                report.errors.append(exc)
-            except OSError as exc:  # unreadable, vanished mid-run (a sync job), I/O error: this file only
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # the machine's problem, not the file's
-                    raise
-                report.errors.append(FileRejected(relpath, f"cannot be read: {exc.strerror or exc}",
-                                                  hint="check the file's permissions and that no other program "
-                                                       "is still writing or moving it, then re-run"))
+        with IngestMemory(con, memory_limit or ingest_memory_limit()) as memory:
+            for path in discover_files(landing_dir):
+                relpath = path.relative_to(landing_dir.resolve()).as_posix() \
+                    if path.is_relative_to(landing_dir.resolve()) else path.name
+                try:
+                    report.results.extend(_ingest_file(con, path, relpath, landing_dir, adapters, work, memory))
+                except FileRejected as exc:
+                    report.errors.append(exc)
+                except OSError as exc:  # unreadable, vanished mid-run (a sync job), I/O error: this file only
+                    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # the machine's problem, not the file's
+                        raise
+                    report.errors.append(FileRejected(relpath, f"cannot be read: {exc.strerror or exc}",
+                                                      hint="check the file's permissions and that no other program "
+                                                           "is still writing or moving it, then re-run"))
     finally:
         if own_tmp:
             shutil.rmtree(work, ignore_errors=True)
     return report
 
 
-def _ingest_file(con, path: Path, relpath: str, landing_dir: Path, adapters: list[Adapter], work: Path) -> list[LoadResult]:
+def _ingest_file(con, path: Path, relpath: str, landing_dir: Path, adapters: list[Adapter], work: Path,
+                 memory: IngestMemory) -> list[LoadResult]:
     """Recognise one file and load the plans not yet loaded for these exact bytes.
 
     A workbook already loaded at this path with these bytes is skipped before it is opened:
@@ -172,9 +181,16 @@ def _ingest_file(con, path: Path, relpath: str, landing_dir: Path, adapters: lis
                for p in plans if p.target_table in done]
     if pending:
         readable, encoding = _readable(real, sample, pending, work)
+        load = partial(load_plans, con, readable, relpath, pending, encoding=encoding, sha256=sha,
+                       file_bytes=real.stat().st_size, workdir=work)
         try:
-            results.extend(load_plans(con, readable, relpath, pending, encoding=encoding, sha256=sha,
-                                      file_bytes=real.stat().st_size, workdir=work))
+            try:
+                results.extend(load())
+            except duckdb.OutOfMemoryException:  # rolled back whole: read it again as before the budget
+                if not memory.lowered:
+                    raise
+                with memory.lifted():
+                    results.extend(load())
         finally:
             if readable != real:
                 readable.unlink(missing_ok=True)
