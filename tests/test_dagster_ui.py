@@ -56,16 +56,6 @@ DISMISS_JS = """[...document.querySelectorAll('[role=dialog] button')]
   .filter(b => b.innerText.trim() === 'Skip').forEach(b => b.click())"""
 
 
-def _chromium_or_skip() -> None:
-    from tests.publish.browser import CHROMIUM
-
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        message = "chromium is not installed (apt-get install -y chromium; .ci/run does this)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -143,8 +133,9 @@ def _checks_per_mart_from_dbt() -> dict[str, int]:
 
 
 def test_asset_graph_shows_the_funnel_marts_and_their_checks(tmp_path):
-    _chromium_or_skip()
-    from tests.publish.browser import Browser
+    from tests.publish.browser import Browser, chromium_or_skip
+
+    chromium_or_skip()
 
     expected_checks = _checks_per_mart_from_dbt()  # also makes sure the manifest the server loads is fresh
     home = tmp_path / "dagster_home"

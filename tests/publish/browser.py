@@ -30,6 +30,19 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--remote-debugging-port=0", "--remote-allow-origins=*", "--hide-scrollbars", "--mute-audio"]
 
 
+def chromium_or_skip() -> None:
+    """Skip a browser test where Chromium is missing, except in CI, where that is a failure."""
+    import os
+
+    import pytest
+
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        message = "chromium is not installed (apt-get install -y chromium; .ci/run does this)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 @dataclass
 class PageRun:
     ready: str | None

@@ -4,9 +4,7 @@ browser (headless Chromium) that renders it offline without errors and draws the
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -76,16 +74,6 @@ def test_a_name_from_the_data_cannot_break_out_of_the_page(published_out):
     assert "&lt;/script&gt;&lt;img src=x" in html
 
 
-def _chromium_or_skip() -> None:
-    from tests.publish.browser import CHROMIUM
-
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        message = "chromium is not installed (apt-get install -y chromium; .ci/run does this)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 CHART_PROBES = {
     "funnel_x": "document.getElementById('chart-funnel').data[0].x",
     "funnel_y": "document.getElementById('chart-funnel').data[0].y",
@@ -100,8 +88,9 @@ CHART_PROBES = {
 
 
 def test_headless_chromium_renders_both_reports_offline_with_the_marts_numbers(published_out):
-    _chromium_or_skip()
-    from tests.publish.browser import Browser
+    from tests.publish.browser import Browser, chromium_or_skip
+
+    chromium_or_skip()
 
     english = write_report(published_out / "funnel.duckdb", published_out).path
     chinese = write_report(published_out / "funnel.duckdb", published_out, "zh").path
