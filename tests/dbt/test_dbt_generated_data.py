@@ -35,7 +35,7 @@ def generated(tmp_path_factory):
     finally:
         con.close()
     assert not report.errors, report.summary()
-    proc = run_dbt(["build", "--select", "+mart_campaign_performance", "+fct_leads", "--resource-type", "seed", "model",
+    proc = run_dbt(["build", "--select", "+mart_campaign_performance", "+fct_leads", "--resource-type", "seed", "snapshot", "model",
                     "--vars", json.dumps({"as_of": AS_OF})], warehouse=warehouse, target_path=target)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return truth, DbtBuild(warehouse=warehouse, target_path=target, results=[], seconds=0.0, output=proc.stdout)

@@ -34,7 +34,7 @@ def root_cause(tmp_path_factory):
         assert not report.errors, report.summary()
     finally:
         con.close()
-    proc = run_dbt(["build", "--select", "+int_root_cause__leaves", "--resource-type", "seed", "model",
+    proc = run_dbt(["build", "--select", "+int_root_cause__leaves", "--resource-type", "seed", "snapshot", "model",
                     "--vars", json.dumps({"as_of": AS_OF})], warehouse=warehouse, target_path=root / "target")
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     con = connect(warehouse)
