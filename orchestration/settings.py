@@ -37,6 +37,8 @@ class Settings:
     base_currency: str = "USD"
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
+    # DuckDB's memory limit while files load (staging spills beyond it): orchestration/ingest/memory.py
+    ingest_memory_limit: str = "256MB"
     keep_versions: int = 7
     postgres_url: str | None = None
     webhook_url: str | None = None
@@ -68,6 +70,7 @@ class Settings:
         """Expose the paths dbt needs (profiles.yml reads them with env_var())."""
         os.environ["FUNNEL_WAREHOUSE_PATH"] = str(self.warehouse.resolve())
         os.environ["FUNNEL_DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
+        os.environ["FUNNEL_INGEST_MEMORY_LIMIT"] = self.ingest_memory_limit
         os.environ["FUNNEL_REPORTING_TIMEZONE"] = self.reporting_timezone
         os.environ["FUNNEL_BASE_CURRENCY"] = self.base_currency
         if self.pii_key:
@@ -87,6 +90,7 @@ _ENV = {
     "base_currency": "FUNNEL_BASE_CURRENCY",
     "duckdb_memory_limit": "FUNNEL_DUCKDB_MEMORY_LIMIT",
     "duckdb_threads": "FUNNEL_DUCKDB_THREADS",
+    "ingest_memory_limit": "FUNNEL_INGEST_MEMORY_LIMIT",
     "keep_versions": "FUNNEL_KEEP_VERSIONS",
     "postgres_url": "FUNNEL_POSTGRES_URL",
     "webhook_url": "FUNNEL_WEBHOOK_URL",
@@ -146,5 +150,9 @@ def validate(s: Settings) -> None:
             raise SettingsError(f"{name} {getattr(s, name)!r} must have 5 fields, e.g. '0 2 * * *'")
     if not (len(s.base_currency) == 3 and s.base_currency.isalpha() and s.base_currency.isupper()):
         raise SettingsError(f"base_currency {s.base_currency!r} must be an ISO 4217 code such as 'USD' or 'CNY'")
+    from orchestration.ingest.memory import parse_size
+
+    if parse_size(s.ingest_memory_limit) is None:
+        raise SettingsError(f"ingest_memory_limit {s.ingest_memory_limit!r} must be a size such as 256MB or 1GB")
     if s.keep_versions < 1:
         raise SettingsError("keep_versions must be at least 1")

@@ -25,6 +25,7 @@ def test_environment_overrides_file_and_flags_override_environment(tmp_path, mon
     ("reporting_timezone: Mars/Olympus\n", "IANA time zone"),
     ("base_currency: dollars\n", "ISO 4217"),
     ("schedule_cron: every night\n", "5 fields"),
+    ("ingest_memory_limit: a little\n", "must be a size"),
     ("landing: x\n", "unknown setting"),
     ("postgres_url: postgresql://u:p@h/db\n", "must come from the environment"),
 ])
@@ -41,3 +42,21 @@ def test_describe_masks_secrets(tmp_path, monkeypatch):
     text = str(load_settings(tmp_path / "none.yml").describe())
     assert "hunter2" not in text and "s3cr3t" not in text
     assert "***set***" in text
+
+
+def test_the_ingest_memory_budget_comes_from_the_file_and_reaches_the_ingest(tmp_path, monkeypatch):
+    from orchestration.ingest.memory import ingest_memory_limit
+
+    f = tmp_path / "funnel.yml"
+    f.write_text("ingest_memory_limit: 512MB\n")
+    settings = load_settings(f)
+    assert settings.ingest_memory_limit == "512MB"
+    monkeypatch.delenv("FUNNEL_INGEST_MEMORY_LIMIT", raising=False)
+    settings.export_env()
+    try:
+        assert ingest_memory_limit() == "512MB"
+    finally:
+        monkeypatch.delenv("FUNNEL_INGEST_MEMORY_LIMIT", raising=False)
+        for name in ("FUNNEL_WAREHOUSE_PATH", "FUNNEL_DUCKDB_MEMORY_LIMIT", "FUNNEL_REPORTING_TIMEZONE",
+                     "FUNNEL_BASE_CURRENCY"):
+            monkeypatch.delenv(name, raising=False)
