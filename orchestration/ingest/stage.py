@@ -204,5 +204,7 @@ def rejected_lines_sql(plan: ReadPlan) -> str:
         kind += f"when regexp_full_match(csv_line, {quote_literal(footer)}) then 'footer' "
     return (f"select line, csv_line, reason, case {kind} end as kind from ("
             f"select line, rtrim(any_value(csv_line), chr(13) || chr(10)) as csv_line, "
-            f"string_agg(distinct error_type || ': ' || error_message, '; ') as reason "
+            # ordered: DuckDB's reject entries of one line arrive in scan order, which varies
+            f"string_agg(distinct error_type || ': ' || error_message, '; ' "
+            f"order by error_type || ': ' || error_message) as reason "
             f"from {REJECTS} group by line)")
