@@ -8,10 +8,10 @@
 
     Models further down recompute a row when its staged row is new, when its event date falls in
     the lookback window (var incremental_lookback_days, counted back from the newest event date
-    already stored: late rows and recent changes of the tables they join, e.g. a campaign mapping or
-    a month's fx rate), or when it falls in a backfill range (vars backfill_from / backfill_to, set
-    by `funnel backfill --from --to`). Anything older changes only with a backfill of its dates or a
-    full refresh (`funnel build --full-refresh`).
+    already stored), or when it falls in a backfill range (vars backfill_from / backfill_to, set by
+    `funnel backfill --from --to`); a model adds its own exact conditions for rows whose inputs
+    changed (int_activities__sequenced: activities that moved to another lead). Anything else
+    changes only with a backfill of its dates or a full refresh (`funnel build --full-refresh`).
 #}
 
 {#- Rows of loads this model has not stored yet (no filter on a first or full-refresh build). -#}
