@@ -6,7 +6,8 @@ and the load manifest), ``quality.dq_results`` and ``marts.mart_root_cause`` (th
 output that mart_alerts reads) — are handed over right after ingest:
 
 * **Parquet** (:func:`export_parquet`) for Spark/Databricks: ``<folder>/<schema>/<table>/`` holds
-  one Snappy Parquet file per table. The dbt ``spark`` targets register every source as an
+  one Snappy Parquet file per table (``part-0.parquet``: Spark skips files whose name starts with ``_``,
+  as ``_load_manifest`` does). The dbt ``spark`` targets register every source as an
   external table over that folder before the build (``macros/engines.sql``,
   ``register_parquet_sources``), so on a cluster the folder is shared storage (``s3://``,
   ``abfss://``, HDFS) the ingest host writes and the cluster reads. A source that does not exist
@@ -78,7 +79,7 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tu
 
 
 def export_parquet(warehouse: Path, folder: Path) -> Handoff:
-    """Write every dbt source of ``warehouse`` to ``folder/<schema>/<table>/<table>.parquet``.
+    """Write every dbt source of ``warehouse`` to ``folder/<schema>/<table>/part-0.parquet``.
 
     Written into a sibling temp folder and renamed into place, so a reader never sees a half export
     (the previous export, if any, is replaced whole).
@@ -94,7 +95,7 @@ def export_parquet(warehouse: Path, folder: Path) -> Handoff:
             for schema, table in SOURCES:
                 out = tmp / schema / table
                 out.mkdir(parents=True)
-                path = quote_literal(str(out / f"{table}.parquet"))
+                path = quote_literal(str(out / "part-0.parquet"))
                 if _exists(con, schema, table):
                     relation = f"{quote_ident(schema)}.{quote_ident(table)}"
                 elif (schema, table) in OPTIONAL_SOURCES:

@@ -84,7 +84,7 @@
 
 {% macro spark__create_csv_table(model, agate_table) -%}
     {%- do funnel_warehouse._translate_seed_column_types(model) -%}
-    {{ return(dbt_spark.spark__create_csv_table(model, agate_table)) }}
+    {{ return(dbt.spark__create_csv_table(model, agate_table)) }}
 {%- endmacro %}
 
 
@@ -147,3 +147,40 @@
         )
     end)
 {%- endmacro %}
+
+
+{#
+    Spark seeds: dbt-spark binds every seed value as text, so an empty cell arrives as the string
+    'None' (and a quote in a value breaks the insert). Write the values as SQL literals instead:
+    null, numbers and booleans bare, text quoted with \ and ' escaped (Spark's string literals).
+#}
+{% macro _spark_literal(value) -%}
+    {%- if value is none -%}null
+    {%- elif value is sameas true -%}true
+    {%- elif value is sameas false -%}false
+    {%- elif value is number -%}{{ value }}
+    {%- else -%}'{{ (value | string) | replace('\\', '\\\\') | replace("'", "\\'") }}'
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {%- do funnel_warehouse._translate_seed_column_types(model) -%}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for col_name in agate_table.column_names -%}
+                    {%- set type = column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) -%}
+                    cast({{ funnel_warehouse._spark_literal(row[loop.index0]) }} as {{ type }})
+                    {%- if not loop.last %}, {% endif -%}
+                {%- endfor -%})
+                {%- if not loop.last %},{% endif %}
+            {% endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.index0 == 0 -%}{%- do statements.append(sql) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{% endmacro %}
