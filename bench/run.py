@@ -8,7 +8,7 @@ files; contenders alternate within each repetition (the order rotates between re
 time, CPU (user+sys of the process tree, from os.wait4) and peak RSS are recorded per run. The three
 outputs are compared (floor = pandas = marts of the built warehouse) before any timing is reported.
 The build is followed by an empty re-delivery (no new file: the fixed overhead) and a one-day delta
-(a new Lead file with one day of new leads), on the first repetition unless --delta-reps says more.
+(one more day of leads, activities and form submissions, as new files), on the first repetition unless --delta-reps says more.
 Results: bench/results/<timestamp>.json and the generated section of docs/benchmarks.md.
 """
 
@@ -108,34 +108,58 @@ def diff(a: dict, b: dict) -> list[str]:
     return out
 
 
-def write_delta(landing: Path) -> Path:
-    """One more day of leads: the last day's Lead rows as new leads (new ids and emails, +1 day, not converted)."""
+def write_delta(landing: Path) -> tuple[Path, int]:
+    """One more day of every event-like source: the last day's rows as new records, one day later.
+
+    Lead.csv (new ids and emails, not converted), Task.csv (new activity ids, on the same records)
+    and each Tally form export (new submission ids). Returns the folder and the number of rows.
+    """
     import duckdb
 
-    src = (landing / "salesforce" / "Lead.csv").as_posix()
-    dest = landing / DELTA_DIR / "Lead.csv"
-    dest.parent.mkdir(exist_ok=True)
+    def ts_plus_day(c: str) -> str:
+        return f"case when {quote(c)} <> '' then strftime({quote(c)}::timestamp + interval 1 day, '%Y-%m-%d %H:%M:%S') else '' end"
+
+    salesforce_id = "substr({c}, 1, 5) || 'ZZZ' || substr({c}, 9)"
+    plans = [
+        ("salesforce/Lead.csv", "CreatedDate", "IsDeleted = '0'", {
+            "Id": salesforce_id.format(c="Id"),
+            "Email": "case when Email <> '' then 'delta.' || Email else Email end",
+            "CreatedDate": ts_plus_day("CreatedDate"),
+            "LastModifiedDate": ts_plus_day("CreatedDate"),
+            "SystemModstamp": ts_plus_day("CreatedDate"),
+            "IsConverted": "'0'", "ConvertedDate": "''", "ConvertedAccountId": "''", "ConvertedContactId": "''",
+            "ConvertedOpportunityId": "''",
+            "Status": "case when IsConverted = '1' then 'Working' else Status end",
+            "LastActivityDate": "''",
+        }),
+        ("salesforce/Task.csv", "CreatedDate", "IsDeleted = '0'", {
+            "Id": salesforce_id.format(c="Id"),
+            **{c: ts_plus_day(c) for c in ("ActivityDate", "CreatedDate", "LastModifiedDate", "SystemModstamp",
+                                           "CompletedDateTime")},
+        }),
+        *[(f"forms/{form.name}", "Submitted at", "true", {
+            "Submission ID": "'delta-' || \"Submission ID\"",
+            "Respondent ID": "'delta-' || \"Respondent ID\"",
+            "Submitted at": ts_plus_day("Submitted at"),
+        }) for form in sorted((landing / "forms").glob("tally_*.csv"))],
+    ]
+    dest_dir = landing / DELTA_DIR
+    dest_dir.mkdir(exist_ok=True)
     con = duckdb.connect()
-    cols = [r[0] for r in con.execute(f"describe select * from read_csv('{src}', all_varchar=true)").fetchall()]
-    repl = {
-        "Id": "substr(Id, 1, 5) || 'ZZZ' || substr(Id, 9)",
-        "Email": "case when Email <> '' then 'delta.' || Email else Email end",
-        "CreatedDate": "strftime(CreatedDate::timestamp + interval 1 day, '%Y-%m-%d %H:%M:%S')",
-        "LastModifiedDate": "strftime(CreatedDate::timestamp + interval 1 day, '%Y-%m-%d %H:%M:%S')",
-        "SystemModstamp": "strftime(CreatedDate::timestamp + interval 1 day, '%Y-%m-%d %H:%M:%S')",
-        "IsConverted": "'0'", "ConvertedDate": "''", "ConvertedAccountId": "''", "ConvertedContactId": "''",
-        "ConvertedOpportunityId": "''",
-        "Status": "case when IsConverted = '1' then 'Working' else Status end",
-        "LastActivityDate": "''",
-    }
-    sel = ", ".join(f"{repl.get(c, quote(c))} as {quote(c)}" for c in cols)
-    con.execute(f"""
-        copy (select {sel} from read_csv('{src}', all_varchar=true)
-              where IsDeleted = '0' and CreatedDate[:10] = (select max(CreatedDate[:10]) from read_csv('{src}', all_varchar=true)))
-        to '{dest.as_posix()}' (header, force_quote *, quote '"')""")
-    n = con.execute(f"select count(*) from read_csv('{dest.as_posix()}', all_varchar=true)").fetchone()[0]
+    total = 0
+    for rel, day_column, keep, repl in plans:
+        src = (landing / rel).as_posix()
+        dest = dest_dir / Path(rel).name
+        read = f"read_csv('{src}', all_varchar=true)"
+        cols = [r[0] for r in con.execute(f"describe select * from {read}").fetchall()]
+        sel = ", ".join(f"{repl.get(c, quote(c))} as {quote(c)}" for c in cols)
+        last_day = f"(select max({quote(day_column)}[:10]) from {read})"
+        con.execute(f"""
+            copy (select {sel} from {read} where {keep} and {quote(day_column)}[:10] = {last_day})
+            to '{dest.as_posix()}' (header, force_quote *, quote '"')""")
+        total += con.execute(f"select count(*) from read_csv('{dest.as_posix()}', all_varchar=true)").fetchone()[0]
     con.close()
-    return dest, n
+    return dest_dir, total
 
 
 def quote(c: str) -> str:

@@ -51,20 +51,38 @@ def _failure_text(data) -> str:
     return prefix + text.removeprefix(prefix)
 
 
-def run_build(settings: Settings, *, log_level: str = "WARNING") -> BuildOutcome:
-    """Run nightly_build once in this process and collect what failed, for people to read."""
+def run_build(settings: Settings, *, log_level: str = "WARNING", full_refresh: bool = False,
+              backfill: tuple[str, str] | None = None) -> BuildOutcome:
+    """Run nightly_build once in this process and collect what failed, for people to read.
+
+    ``full_refresh`` rebuilds dbt's incremental models from every raw row; ``backfill`` (from, to)
+    makes them also recompute the rows dated in that range (both: DbtBuildConfig).
+    """
     from orchestration.lock import build_lock
 
     saved_env = dict(os.environ)
     try:
         with build_lock(settings.private_dir):
-            return _run_build(settings, log_level)
+            return _run_build(settings, log_level, _dbt_run_config(full_refresh, backfill))
     finally:  # export_env() is for dbt's subprocess; don't leak it into the caller's process
         os.environ.clear()
         os.environ.update(saved_env)
 
 
-def _run_build(settings: Settings, log_level: str) -> BuildOutcome:
+def _dbt_run_config(full_refresh: bool, backfill: tuple[str, str] | None) -> dict:
+    """Run config of the dbt_models step; empty for a plain nightly run."""
+    config: dict = {}
+    if full_refresh:
+        config["full_refresh"] = True
+    if backfill:
+        from orchestration.assets.transform import validate_backfill_range
+
+        validate_backfill_range(*backfill)
+        config |= {"backfill_from": backfill[0], "backfill_to": backfill[1]}
+    return {"ops": {"dbt_models": {"config": config}}} if config else {}
+
+
+def _run_build(settings: Settings, log_level: str, dbt_run_config: dict | None = None) -> BuildOutcome:
     import dagster as dg
 
     settings.export_env()
@@ -76,7 +94,7 @@ def _run_build(settings: Settings, log_level: str) -> BuildOutcome:
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}, **(dbt_run_config or {})},
         )
         failures, failed_checks, warnings = [], [], []
         for event in result.all_events:

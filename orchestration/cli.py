@@ -58,18 +58,52 @@ def build(
     out: Path = typer.Option(..., "--out", help="Folder to publish funnel.duckdb into."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also show Dagster's full event log (every "
                                  "step's start, output and end; errors with stack traces)."),
+    full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild dbt's incremental models from "
+                                      "every raw row (after changing mappings, seeds or the models)."),
 ):
     """Ingest every export in LANDING, validate, build the marts and publish OUT/funnel.duckdb."""
-    settings = _settings(landing, out)
-    if not settings.landing_dir.is_dir():
-        err.print(f"[red]error:[/red] landing folder {escape(str(settings.landing_dir))} does not exist")
-        raise typer.Exit(2)
-    outcome = _run(settings, verbose=verbose)
+    settings = _landing_settings(landing, out)
+    outcome = _run(settings, verbose=verbose, full_refresh=full_refresh)
     if not outcome.success:
         raise typer.Exit(1)
 
 
-def _run(settings, verbose: bool = False):
+@app.command()
+def backfill(
+    landing: Path = typer.Option(..., "--landing", help="Folder holding the exports to ingest."),
+    out: Path = typer.Option(..., "--out", help="Folder to publish funnel.duckdb into."),
+    date_from: str = typer.Option(..., "--from", help="First event date to recompute (YYYY-MM-DD)."),
+    date_to: str = typer.Option(..., "--to", help="Last event date to recompute (YYYY-MM-DD), inclusive."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also show Dagster's full event log."),
+):
+    """Run the build, recomputing every incremental row dated FROM..TO, not only the lookback window.
+
+    For changes that reach further back than the nightly lookback: a corrected fx rate or campaign
+    mapping for an old month, late rows older than the window. New files in LANDING are ingested as
+    on any night.
+    """
+    from orchestration.assets.transform import validate_backfill_range
+
+    try:
+        validate_backfill_range(date_from, date_to)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2)
+    settings = _landing_settings(landing, out)
+    outcome = _run(settings, verbose=verbose, backfill=(date_from, date_to))
+    if not outcome.success:
+        raise typer.Exit(1)
+
+
+def _landing_settings(landing: Path, out: Path):
+    settings = _settings(landing, out)
+    if not settings.landing_dir.is_dir():
+        err.print(f"[red]error:[/red] landing folder {escape(str(settings.landing_dir))} does not exist")
+        raise typer.Exit(2)
+    return settings
+
+
+def _run(settings, verbose: bool = False, full_refresh: bool = False, backfill: tuple[str, str] | None = None):
     """Run the build and print what happened for a person.
 
     Every failure is printed once, from the outcome: the file, the check, the count. Dagster's
@@ -82,7 +116,8 @@ def _run(settings, verbose: bool = False):
 
     try:
         with console.status("building: ingest → validate → dbt build → publish …"):
-            outcome = run_build(settings, log_level="DEBUG" if verbose else "CRITICAL")
+            outcome = run_build(settings, log_level="DEBUG" if verbose else "CRITICAL",
+                                full_refresh=full_refresh, backfill=backfill)
     except BuildAlreadyRunning as exc:
         err.print(f"[red]refused:[/red] {escape(str(exc))}")
         raise typer.Exit(3)

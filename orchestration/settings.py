@@ -39,6 +39,8 @@ class Settings:
     duckdb_threads: int = 2
     # DuckDB's memory limit while files load (staging spills beyond it): orchestration/ingest/memory.py
     ingest_memory_limit: str = "256MB"
+    # How the quality gate evaluates row-wise expectations: sql (one DuckDB pass) or gx (pandas chunks)
+    validation_engine: str = "sql"
     keep_versions: int = 7
     postgres_url: str | None = None
     webhook_url: str | None = None
@@ -71,6 +73,7 @@ class Settings:
         os.environ["FUNNEL_WAREHOUSE_PATH"] = str(self.warehouse.resolve())
         os.environ["FUNNEL_DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
         os.environ["FUNNEL_INGEST_MEMORY_LIMIT"] = self.ingest_memory_limit
+        os.environ["FUNNEL_VALIDATION_ENGINE"] = self.validation_engine
         os.environ["FUNNEL_REPORTING_TIMEZONE"] = self.reporting_timezone
         os.environ["FUNNEL_BASE_CURRENCY"] = self.base_currency
         if self.pii_key:
@@ -91,6 +94,7 @@ _ENV = {
     "duckdb_memory_limit": "FUNNEL_DUCKDB_MEMORY_LIMIT",
     "duckdb_threads": "FUNNEL_DUCKDB_THREADS",
     "ingest_memory_limit": "FUNNEL_INGEST_MEMORY_LIMIT",
+    "validation_engine": "FUNNEL_VALIDATION_ENGINE",
     "keep_versions": "FUNNEL_KEEP_VERSIONS",
     "postgres_url": "FUNNEL_POSTGRES_URL",
     "webhook_url": "FUNNEL_WEBHOOK_URL",
@@ -154,5 +158,7 @@ def validate(s: Settings) -> None:
 
     if parse_size(s.ingest_memory_limit) is None:
         raise SettingsError(f"ingest_memory_limit {s.ingest_memory_limit!r} must be a size such as 256MB or 1GB")
+    if s.validation_engine not in ("sql", "gx"):
+        raise SettingsError(f"validation_engine {s.validation_engine!r} must be 'sql' (one DuckDB pass) or 'gx' (Great Expectations)")
     if s.keep_versions < 1:
         raise SettingsError("keep_versions must be at least 1")

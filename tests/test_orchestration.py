@@ -183,3 +183,56 @@ def test_failed_run_posts_the_failure_alert(tmp_path, monkeypatch, caplog):
     assert len(received) == 1
     assert "failed" in json.dumps(received[0]["json"])
     assert "TOPSECRET" not in caplog.text
+
+
+# --- incremental models: how a run is told to rebuild them --------------------------------------
+
+def test_dbt_build_args_for_a_night_a_full_refresh_and_a_backfill():
+    from orchestration.assets.transform import dbt_build_args
+
+    nightly = ["build", "--exclude-resource-type", "unit_test"]  # unit tests run in tests/dbt, not nightly
+    assert dbt_build_args() == nightly
+    assert dbt_build_args(full_refresh=True, as_of="2026-07-02 02:00:00") == [
+        *nightly, "--full-refresh", "--vars", json.dumps({"as_of": "2026-07-02 02:00:00"})]
+    args = dbt_build_args(backfill_from="2026-01-01", backfill_to="2026-01-31")
+    assert args[:4] == [*nightly, "--vars"] and "--full-refresh" not in args
+    assert json.loads(args[4]) == {"backfill_from": "2026-01-01", "backfill_to": "2026-01-31"}
+
+
+@pytest.mark.parametrize("bounds, problem", [
+    (("2026-01-01", None), "needs both"),
+    (("2026-02-01", "2026-01-01"), "is after"),
+    (("2026-01-01", "2026-13-01"), "YYYY-MM-DD"),
+    (("2026-01-01'; drop table raw.crm_leads; --", "2026-01-02"), "YYYY-MM-DD"),
+])
+def test_a_bad_backfill_range_is_refused_before_anything_runs(bounds, problem):
+    from orchestration.assets.transform import dbt_build_args
+
+    with pytest.raises(ValueError, match=problem):
+        dbt_build_args(backfill_from=bounds[0], backfill_to=bounds[1])
+
+
+def test_funnel_backfill_refuses_a_bad_range_with_exit_code_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    (tmp_path / "landing").mkdir()
+    result = CliRunner().invoke(app, ["backfill", "--landing", str(tmp_path / "landing"), "--out",
+                                      str(tmp_path / "out"), "--from", "2026-03-01", "--to", "2026-02-01"])
+    assert result.exit_code == 2
+    assert "is after" in result.output
+    assert not (tmp_path / "out" / "funnel.duckdb").exists()
+
+
+def test_the_run_config_reaches_the_dbt_step(defs):
+    """What `funnel build --full-refresh` / `funnel backfill` hand to Dagster is valid run config
+    of nightly_build (checked by Dagster's own config validation, not by reading our code)."""
+    from orchestration.build import _dbt_run_config
+
+    job = defs.resolve_job_def("nightly_build")
+    assert _dbt_run_config(False, None) == {}
+    for config in (_dbt_run_config(True, None), _dbt_run_config(False, ("2026-01-01", "2026-01-31"))):
+        assert dg.validate_run_config(job, config) is not None
+    with pytest.raises(dg.DagsterInvalidConfigError):
+        dg.validate_run_config(job, {"ops": {"dbt_models": {"config": {"backfill_since": "2026-01-01"}}}})

@@ -11,10 +11,13 @@ Not part of the default tests. For each size it:
    duplicate ids and missing creation times) and five earlier deliveries in the load manifest, so
    every expectation of ``expectations/crm_leads.yml`` has work to do;
 2. runs, each in its own child process, alternating the order between repetitions:
-   - **ours**: ``orchestration.quality.run_quality_suite`` — exactly what the blocking Dagster check
-     calls: DuckDB → Arrow batches of ``chunk_rows`` → pandas → Great Expectations, the delivery-level
-     checks in DuckDB, results written to ``quality.dq_results``; the warehouse opened like the
-     pipeline opens it (4 GB DuckDB memory limit, 2 threads);
+   - **ours**: ``orchestration.quality.run_quality_suite`` with ``engine="gx"`` — DuckDB → Arrow
+     batches of ``chunk_rows`` → pandas → Great Expectations, the delivery-level checks in DuckDB,
+     results written to ``quality.dq_results``; the warehouse opened like the pipeline opens it
+     (4 GB DuckDB memory limit, 2 threads);
+   - **ours_sql**: the same call with ``engine="sql"`` (the default): the suite's row-wise and schema
+     expectations compiled to one DuckDB aggregate (``orchestration/quality/sql_engine.py``), same
+     delivery-level checks and results table; GX is not imported;
    - **baseline**: one plain DuckDB SQL pass computing the same 13 checks (same counting rules);
 3. checks that both found the same unexpected counts for every expectation (else the timing
    comparison is void), and records wall time, CPU time (user+sys of the child, all threads), peak
@@ -158,14 +161,15 @@ def _cpu() -> float:
     return u.ru_utime + u.ru_stime
 
 
-def child_ours(db: Path, expectations_dir: Path | None = None) -> dict:
+def child_ours(db: Path, expectations_dir: Path | None = None, engine: str = "gx") -> dict:
     """The pipeline's validation of the delivery, with the phases timed by wrapping the runner's steps."""
     t0, c0 = time.perf_counter(), _cpu()
     import orchestration.quality.runner as runner
     from orchestration.quality.gx_runner import gx_state
     from orchestration.warehouse import connect
 
-    gx_state()  # the GX import and context: paid once per process, timed apart from the validation
+    if engine == "gx":
+        gx_state()  # the GX import and context: paid once per process, timed apart from the validation
     ready = {"import_s": time.perf_counter() - t0, "import_cpu_s": _cpu() - c0, "rss_after_import_mib": _rss_mib()}
 
     phases: dict[str, float] = {}
@@ -182,18 +186,20 @@ def child_ours(db: Path, expectations_dir: Path | None = None) -> dict:
 
     runner.describe_delivery = timed("describe_delivery", runner.describe_delivery)
     runner.validate_with_gx = timed("great_expectations", runner.validate_with_gx)
+    runner.validate_with_sql = timed("sql_engine", runner.validate_with_sql)
     runner.run_delivery_check = timed(lambda delivery, spec, *_: spec.name, runner.run_delivery_check)
     runner.save_results = timed("save_results", runner.save_results)
 
     con = connect(db, memory_limit=MEMORY_LIMIT, threads=THREADS)
     t1, c1 = time.perf_counter(), _cpu()
     result = runner.run_quality_suite(con, TABLE, [LOAD_ID], f"bench-{os.getpid()}", now=NOW,
-                                      expectations_dir=expectations_dir)
+                                      expectations_dir=expectations_dir, engine=engine)
     wall, cpu = time.perf_counter() - t1, _cpu() - c1
     con.close()
     return {
         **ready, "validate_wall_s": wall, "validate_cpu_s": cpu, "rows": result.row_count, "chunks": result.chunk_count,
-        "phases_s": phases, "passed": result.passed,
+        "phases_s": phases, "passed": result.passed, "engine": engine,
+        "gx_imported": "great_expectations" in sys.modules,
         "unexpected": {r.name: _verdict(r.unexpected_count, r.success) for r in result.results},
     }
 
@@ -380,24 +386,32 @@ def machine() -> dict:
             "great_expectations": great_expectations.__version__, "platform": platform.platform()}
 
 
-def bench_size(rows: int, reps: int, attribution_chunks: int, ours_extra: list[str]) -> dict:
+def bench_size(rows: int, reps: int, attribution_chunks: int, ours_extra: list[str],
+               contenders: list[str] | None = None) -> dict:
     db, generated = ensure_data(rows)
     runs = []
+    modes = contenders or ["baseline", "ours", "ours_sql"]
     for rep in range(reps):
-        order = ["baseline", "ours"] if rep % 2 == 0 else ["ours", "baseline"]
+        order = modes[rep % len(modes):] + modes[:rep % len(modes)]  # rotate the order between repetitions
         for mode in order:
             print(f"  {rows:,} rows, rep {rep + 1}/{reps}: {mode} …", flush=True)
-            runs.append({"rep": rep, **_child_rusage_wrapper(mode, db, ours_extra if mode == "ours" else [])})
+            runs.append({"rep": rep, **_child_rusage_wrapper(mode, db, ours_extra if mode.startswith("ours") else [])})
     attribution = None
     if attribution_chunks:
         print(f"  {rows:,} rows: per-expectation attribution on {attribution_chunks} chunks …", flush=True)
         attribution = _child_rusage_wrapper("attribution", db, ["--chunks", str(attribution_chunks)])
     ours = [r for r in runs if r["mode"] == "ours"]
+    ours_sql = [r for r in runs if r["mode"] == "ours_sql"]
     base = [r for r in runs if r["mode"] == "baseline"]
-    diffs = compare(ours[0], base[0])
+    diffs = compare(ours[0], base[0]) if ours and base else []
+    sql_diffs = compare(ours_sql[0], base[0]) if ours_sql and base else []
+    if ours and ours_sql:
+        sql_diffs += [f"vs gx engine: {d}" for d in compare(ours_sql[0], ours[0])]
     return {"rows": rows, "db": str(db), "db_bytes": db.stat().st_size, "generated": generated, "runs": runs,
             "attribution": attribution, "counts_identical": not diffs, "count_differences": diffs,
-            "summary": summarize(rows, ours, base)}
+            "sql_engine_counts_identical": not sql_diffs, "sql_engine_count_differences": sql_diffs,
+            "summary": summarize(rows, ours, base) if ours and base else {},
+            "summary_sql_engine": summarize_sql(rows, ours_sql, base) if ours_sql and base else {}}
 
 
 def _median(values: list[float]) -> float:
@@ -427,6 +441,26 @@ def summarize(rows: int, ours: list[dict], base: list[dict]) -> dict:
     }
 
 
+def summarize_sql(rows: int, ours_sql: list[dict], base: list[dict]) -> dict:
+    s_wall = _median([r["validate_wall_s"] for r in ours_sql])
+    b_wall = _median([r["validate_wall_s"] for r in base])
+    s_cpu = _median([r["validate_cpu_s"] for r in ours_sql])
+    b_cpu = _median([r["validate_cpu_s"] for r in base])
+    s_rss = max(r["peak_rss_mib"] for r in ours_sql)
+    b_rss = max(r["peak_rss_mib"] for r in base)
+    phases = ours_sql[0]["phases_s"]
+    return {
+        "sql_validate_wall_s": round(s_wall, 2), "sql_validate_cpu_s": round(s_cpu, 2), "sql_rows_per_s": round(rows / s_wall),
+        "sql_peak_rss_mib": s_rss, "sql_engine_phase_s": round(phases.get("sql_engine", 0), 2),
+        "sql_gx_fallback_s": round(phases.get("great_expectations", 0), 2),
+        "sql_gx_imported": any(r.get("gx_imported") for r in ours_sql),
+        "sql_process_wall_s": _median([r["process_wall_s"] for r in ours_sql]),
+        "sql_process_cpu_s": _median([r["process_cpu_s"] for r in ours_sql]),
+        "baseline_wall_s": round(b_wall, 2), "baseline_cpu_s": round(b_cpu, 2), "baseline_peak_rss_mib": b_rss,
+        "ratio_wall": round(s_wall / b_wall, 2), "ratio_cpu": round(s_cpu / b_cpu, 2), "ratio_peak_rss": round(s_rss / b_rss, 2),
+    }
+
+
 def docs_block(report: dict) -> str:
     m = report["machine"]
     lines = [
@@ -442,6 +476,8 @@ def docs_block(report: dict) -> str:
         "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for size in report["sizes"]:
+        if not size["summary"]:
+            continue
         s, n = size["summary"], len([r for r in size["runs"] if r["mode"] == "ours"])
         lines.append(f"| {size['rows']:,} | ours (GX, {s['ours_chunks']} chunks) | {n} | {s['ours_validate_wall_s']} | "
                      f"{s['ours_validate_cpu_s']} | {s['ours_rows_per_s']:,} | {s['ours_peak_rss_mib']:,.0f} | "
@@ -450,7 +486,7 @@ def docs_block(report: dict) -> str:
                      f"{s['baseline_rows_per_s']:,} | {s['baseline_peak_rss_mib']:,.0f} | |")
     lines += ["", "| rows | ours ÷ baseline wall | CPU | peak RSS | GX share of our wall | GX import (once per process) |",
               "|---:|---:|---:|---:|---:|---:|"]
-    for size in report["sizes"]:
+    for size in [size for size in report["sizes"] if size["summary"]]:
         s = size["summary"]
         lines.append(f"| {size['rows']:,} | {s['ratio_wall']}× | {s['ratio_cpu']}× | {s['ratio_peak_rss']}× | "
                      f"{100 * (s['ours_gx_share'] or 0):.0f} % | {s['ours_import_s']} s |")
@@ -475,6 +511,22 @@ def docs_block(report: dict) -> str:
     return "\n".join(lines)
 
 
+def sql_engine_block(report: dict) -> str:
+    """The SQL engine against the plain SQL pass (and the GX engine where it ran), per size."""
+    lines = ["| rows | contender | validation wall s | CPU s | peak RSS MiB | process wall s (imports incl.) | counts identical |",
+             "|---:|---|---:|---:|---:|---:|---|"]
+    for size in report["sizes"]:
+        for mode, label in (("ours", "GX engine"), ("ours_sql", "SQL engine"), ("baseline", "plain SQL pass")):
+            runs = [r for r in size["runs"] if r["mode"] == mode]
+            if not runs:
+                continue
+            same = {"ours": size["counts_identical"], "ours_sql": size["sql_engine_counts_identical"]}.get(mode, "")
+            lines.append(f"| {size['rows']:,} | {label} ({len(runs)} run{'s' if len(runs) > 1 else ''}) | "
+                         f"{_median([r['validate_wall_s'] for r in runs]):.2f} | {_median([r['validate_cpu_s'] for r in runs]):.2f} | "
+                         f"{max(r['peak_rss_mib'] for r in runs):,.0f} | {_median([r['process_wall_s'] for r in runs]):.2f} | {same} |")
+    return "\n".join(lines)
+
+
 def update_docs(block: str) -> None:
     text = DOCS.read_text(encoding="utf-8")
     if BEGIN not in text:
@@ -495,14 +547,20 @@ def main() -> None:
                    "(a temporary copy of expectations/; implies --no-docs)")
     p.add_argument("--out", type=Path, default=RESULTS, help="results file (default bench/quality/results.json)")
     p.add_argument("--expectations-dir", type=Path, help=argparse.SUPPRESS)
-    p.add_argument("--child", choices=["ours", "baseline", "attribution"], help=argparse.SUPPRESS)
+    p.add_argument("--contenders", nargs="+", choices=["baseline", "ours", "ours_sql"],
+                   help="which to run (default all three); ours = GX engine, ours_sql = SQL engine")
+    p.add_argument("--contenders-for", nargs="*", default=[], metavar="SIZE=A,B",
+                   help="contenders for one size, e.g. 10M=baseline,ours_sql")
+    p.add_argument("--child", choices=["ours", "ours_sql", "baseline", "attribution"], help=argparse.SUPPRESS)
     p.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--chunks", type=int, default=4, help=argparse.SUPPRESS)
     args = p.parse_args()
 
     if args.child:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        fn = {"ours": lambda: child_ours(args.db, args.expectations_dir), "baseline": lambda: child_baseline(args.db),
+        fn = {"ours": lambda: child_ours(args.db, args.expectations_dir),
+              "ours_sql": lambda: child_ours(args.db, args.expectations_dir, engine="sql"),
+              "baseline": lambda: child_baseline(args.db),
               "attribution": lambda: child_attribution(args.db, args.chunks)}[args.child]
         print(json.dumps(fn(), default=str))
         return
@@ -511,6 +569,7 @@ def main() -> None:
               "command": "bench/quality/validation.py " + " ".join(sys.argv[1:]),
               "machine": machine(), "load_at_start": list(os.getloadavg()), "sizes": []}
     reps_for = {parse_size(k): int(v) for k, v in (item.split("=", 1) for item in args.reps_for)}
+    contenders_for = {parse_size(k): v.split(",") for k, v in (item.split("=", 1) for item in args.contenders_for)}
     with tempfile.TemporaryDirectory(prefix="bench-expectations-") as tmp:
         ours_extra = []
         if args.chunk_rows:
@@ -519,11 +578,13 @@ def main() -> None:
         for size in args.sizes:
             rows = parse_size(size)
             print(f"{rows:,} rows …", flush=True)
-            report["sizes"].append(bench_size(rows, reps_for.get(rows, args.reps), args.attribution_chunks, ours_extra))
+            report["sizes"].append(bench_size(rows, reps_for.get(rows, args.reps), args.attribution_chunks, ours_extra,
+                                              contenders_for.get(rows, args.contenders)))
             report["load_at_end"] = list(os.getloadavg())
             args.out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")  # keep what we have
     block = docs_block(report)
     print(block)
+    print(sql_engine_block(report))
     if not (args.no_docs or args.chunk_rows):
         update_docs(block)
 

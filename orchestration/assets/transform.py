@@ -4,6 +4,7 @@
 import json
 import os
 import shutil
+from datetime import date
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -15,17 +16,50 @@ from orchestration.transform.translator import FunnelDbtTranslator
 DBT_MANIFEST = ensure_manifest()
 
 
-def dbt_build_args(full_refresh: bool = False, as_of: str | None = None) -> list[str]:
+class DbtBuildConfig(dg.Config):
+    """How a run rebuilds the incremental models (launchpad, ``funnel build --full-refresh``,
+    ``funnel backfill``); the defaults are the nightly run: new loads plus the lookback window."""
+
+    full_refresh: bool = False
+    backfill_from: str | None = None
+    backfill_to: str | None = None
+
+
+def validate_backfill_range(backfill_from: str | None, backfill_to: str | None) -> None:
+    """Both bounds or neither, each YYYY-MM-DD, from <= to; raises ValueError naming the problem."""
+    if (backfill_from is None) != (backfill_to is None):
+        raise ValueError("a backfill needs both --from and --to")
+    if backfill_from is None:
+        return
+    try:
+        start, end = date.fromisoformat(backfill_from), date.fromisoformat(backfill_to)
+    except ValueError as exc:
+        raise ValueError(f"backfill dates must be YYYY-MM-DD: {exc}") from None
+    if start > end:
+        raise ValueError(f"backfill range is empty: --from {backfill_from} is after --to {backfill_to}")
+
+
+def dbt_build_args(full_refresh: bool = False, as_of: str | None = None,
+                   backfill_from: str | None = None, backfill_to: str | None = None) -> list[str]:
     """Arguments for the nightly ``dbt build`` (a pure function so tests can check it).
 
     ``as_of`` pins "now" for ages of open stages; unset, dbt uses the build time, so a rebuild on
-    unchanged data differs only in those ages.
+    unchanged data differs only in those ages. ``full_refresh`` rebuilds the incremental models
+    from every raw row; a backfill range makes them also recompute the rows dated in it.
     """
-    args = ["build"]
+    validate_backfill_range(backfill_from, backfill_to)
+    # Unit tests check model logic on fixed fixture rows, not the night's data: they run in the
+    # test suite (tests/dbt), and would cost every nightly build ~15 s of dbt threads.
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
+    dbt_vars = {}
     if as_of:
-        args += ["--vars", json.dumps({"as_of": as_of})]
+        dbt_vars["as_of"] = as_of
+    if backfill_from:
+        dbt_vars |= {"backfill_from": backfill_from, "backfill_to": backfill_to}
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
     return args
 
 
@@ -64,7 +98,7 @@ HAS_ALERTS = _has_model(DBT_MANIFEST, "mart_alerts")
 
 @dbt_assets(manifest=DBT_MANIFEST, project=DBT_PROJECT, dagster_dbt_translator=FunnelDbtTranslator(),
             exclude=ALERTS_SELECTION if HAS_ALERTS else "", pool=WRITER_POOL)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """Seeds, staging, intermediate and marts, built and tested in one dbt invocation.
 
     One invocation (not one per model) because each dbt start-up costs seconds on 2 cores; dbt
@@ -72,7 +106,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     retry: a failed dbt build is a data or model error, and a retry could start while the failed
     dbt process still holds the warehouse lock. Re-execute from failure instead.
     """
-    yield from _stream_keeping_parse_state(dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context))
+    args = dbt_build_args(full_refresh=config.full_refresh, as_of=os.environ.get("FUNNEL_AS_OF"),
+                          backfill_from=config.backfill_from, backfill_to=config.backfill_to)
+    yield from _stream_keeping_parse_state(dbt.cli(args, context=context))
 
 
 DBT_ASSETS = [dbt_models]

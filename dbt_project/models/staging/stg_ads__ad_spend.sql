@@ -1,11 +1,22 @@
 -- One row per ad platform x campaign x ad group x day (or report period), latest delivery.
 -- ad_spend_key is the canonical key (platform, campaign name, ad group, day/period); spend_date is the day (or the period's first day).
+-- Incremental: a night reads only the rows of new loads (macros/incremental.sql).
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='ad_spend_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 
 with
 
 source as (
 
     select * from {{ source('raw', 'ad_spend') }}
+    {{ new_loads_only() }}
 
 ),
 

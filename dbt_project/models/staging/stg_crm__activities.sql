@@ -1,10 +1,28 @@
 -- One row per sales touch (latest delivery of each activity).
+-- Incremental: a night reads only the rows of new loads (macros/incremental.sql).
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='activity_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 
 with
 
+new_loads as (
+
+    select * from {{ source('raw', 'crm_activities') }}
+    {{ new_loads_only() }}
+
+),
+
 source as (
 
-    {{ latest_delivery(source('raw', 'crm_activities'), 'trim(activity_id)') }}
+    {{ latest_delivery('new_loads', 'trim(activity_id)') }}
 
 ),
 

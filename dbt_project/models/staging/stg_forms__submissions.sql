@@ -1,11 +1,29 @@
 -- One row per web-form submission (latest delivery), contact data normalized, UTM codes
 -- lowercased. Email, phone and name are PII (hashed in marts).
+-- Incremental: a night reads only the rows of new loads (macros/incremental.sql).
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='submission_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 
 with
 
+new_loads as (
+
+    select * from {{ source('raw', 'form_submissions') }}
+    {{ new_loads_only() }}
+
+),
+
 source as (
 
-    {{ latest_delivery(source('raw', 'form_submissions'), 'trim(submission_id)') }}
+    {{ latest_delivery('new_loads', 'trim(submission_id)') }}
 
 ),
 
