@@ -161,11 +161,14 @@ def run_build(landing: Path, out: Path) -> dict:
     import logging
     t0 = time.monotonic()
     wall0 = time.time()
-    from orchestration.build import run_build as _run
     from orchestration.settings import load_settings
+    # Settings first: importing orchestration.definitions exports the default settings' paths
+    # (FUNNEL_WAREHOUSE_PATH=out/private/...) into the environment for dbt, and load_settings
+    # would then take that warehouse instead of <out>/private (every run shared one warehouse).
+    settings = load_settings(landing_dir=landing, out_dir=out)
+    from orchestration.build import run_build as _run
     import orchestration.definitions  # noqa: F401  (import cost counted as start-up)
     t_import = time.monotonic() - t0
-    settings = load_settings(landing_dir=landing, out_dir=out)
     # Dagster's console logger writes to stderr; tee it so we can parse step start/end times
     buf = io.StringIO()
     real_err = sys.stderr

@@ -28,6 +28,8 @@ class BuildOutcome:
     failures: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # asset key ("marts/fct_leads") -> metadata of its materialization in this run
+    materializations: dict[str, dict] = field(default_factory=dict)
 
 
 def failed_check_kind(check_name: str, severity: str) -> str:
@@ -96,9 +98,13 @@ def _run_build(settings: Settings, log_level: str, dbt_run_config: dict | None =
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}, **(dbt_run_config or {})},
         )
-        failures, failed_checks, warnings = [], [], []
+        failures, failed_checks, warnings, materializations = [], [], [], {}
         for event in result.all_events:
-            if event.event_type_value == "STEP_FAILURE":
+            if event.event_type_value == "ASSET_MATERIALIZATION":
+                mat = event.event_specific_data.materialization
+                materializations[mat.asset_key.to_user_string()] = {
+                    k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+            elif event.event_type_value == "STEP_FAILURE":
                 failures.append(f"{event.step_key}: {_failure_text(event.step_failure_data)}")
             elif event.event_type_value == "ASSET_CHECK_EVALUATION":
                 ev = event.event_specific_data
@@ -111,4 +117,4 @@ def _run_build(settings: Settings, log_level: str, dbt_run_config: dict | None =
                         warnings.append(f"critical: {line}" if kind == "critical warning" else line)
         published = settings.published if settings.published.exists() else None
         return BuildOutcome(result.success and not failed_checks, result.run_id, time.monotonic() - started,
-                            published, failures, failed_checks, warnings)
+                            published, failures, failed_checks, warnings, materializations)

@@ -23,7 +23,7 @@ class WarehouseResource(dg.ConfigurableResource):
     """The private warehouse file (raw data, quarantine, manifest, dbt models)."""
 
     path: str
-    memory_limit: str = "4GB"
+    memory_limit: str = "3GB"
     threads: int = 2
 
     @contextmanager

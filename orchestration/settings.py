@@ -35,7 +35,7 @@ class Settings:
     # before each tick of this cron (schedule_timezone). 06:00 leaves the 02:00 build four hours.
     marts_fresh_by_cron: str = "0 6 * * *"
     base_currency: str = "USD"
-    duckdb_memory_limit: str = "4GB"
+    duckdb_memory_limit: str = "3GB"
     duckdb_threads: int = 2
     # DuckDB's memory limit while files load (staging spills beyond it): orchestration/ingest/memory.py
     ingest_memory_limit: str = "256MB"

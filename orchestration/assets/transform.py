@@ -9,11 +9,13 @@ from datetime import date
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.resources import WRITER_POOL
+from orchestration.resources import WRITER_POOL, WarehouseResource
+from orchestration.transform.metadata import read_states, table_relations, with_table_metadata
 from orchestration.transform.project import DBT_PROJECT, ensure_manifest
 from orchestration.transform.translator import FunnelDbtTranslator
 
 DBT_MANIFEST = ensure_manifest()
+TABLE_RELATIONS = table_relations(json.loads(DBT_MANIFEST.read_text(encoding="utf-8")))
 
 
 class DbtBuildConfig(dg.Config):
@@ -88,6 +90,15 @@ def _stream_keeping_parse_state(invocation):
             tmp.unlink(missing_ok=True)
 
 
+def _stream_with_table_metadata(context: dg.AssetExecutionContext, warehouse: WarehouseResource, invocation_of):
+    """Run a dbt invocation and report rows, new rows and mart previews on its materializations
+    (orchestration/transform/metadata.py): counts read before dbt takes the warehouse, and after."""
+    with warehouse.connect() as con:
+        before = read_states(con, TABLE_RELATIONS.values())
+    yield from with_table_metadata(_stream_keeping_parse_state(invocation_of()), warehouse.connect,
+                                   TABLE_RELATIONS, before, context.run_id)
+
+
 def _has_model(manifest_path, name: str) -> bool:
     nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
     return any(n["resource_type"] == "model" and n["name"] == name for n in nodes)
@@ -98,7 +109,8 @@ HAS_ALERTS = _has_model(DBT_MANIFEST, "mart_alerts")
 
 @dbt_assets(manifest=DBT_MANIFEST, project=DBT_PROJECT, dagster_dbt_translator=FunnelDbtTranslator(),
             exclude=ALERTS_SELECTION if HAS_ALERTS else "", pool=WRITER_POOL)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig,
+               warehouse: WarehouseResource):
     """Seeds, staging, intermediate and marts, built and tested in one dbt invocation.
 
     One invocation (not one per model) because each dbt start-up costs seconds on 2 cores; dbt
@@ -108,7 +120,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     """
     args = dbt_build_args(full_refresh=config.full_refresh, as_of=os.environ.get("FUNNEL_AS_OF"),
                           backfill_from=config.backfill_from, backfill_to=config.backfill_to)
-    yield from _stream_keeping_parse_state(dbt.cli(args, context=context))
+    yield from _stream_with_table_metadata(context, warehouse, lambda: dbt.cli(args, context=context))
 
 
 DBT_ASSETS = [dbt_models]
@@ -117,9 +129,9 @@ if HAS_ALERTS:
 
     @dbt_assets(manifest=DBT_MANIFEST, project=DBT_PROJECT, dagster_dbt_translator=FunnelDbtTranslator(),
                 select=ALERTS_SELECTION, name="dbt_alerts", pool=WRITER_POOL)
-    def dbt_alerts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def dbt_alerts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         """``mart_alerts``: a second, small dbt invocation after the Python root-cause asset it reads."""
-        yield from _stream_keeping_parse_state(
-            dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context))
+        yield from _stream_with_table_metadata(
+            context, warehouse, lambda: dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context))
 
     DBT_ASSETS.append(dbt_alerts)

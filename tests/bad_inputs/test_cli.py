@@ -113,7 +113,7 @@ def test_rich_markup_in_a_file_name_is_printed_literally(monkeypatch, capsys):
     outcome = build.BuildOutcome(False, "run-1234", 1.0, None,
                                  failures=[f"ingest_landing: 1 file(s) rejected:\n- {name}: bad"],
                                  failed_checks=[f"raw/crm_leads · suite: [/bold] in {name}"], warnings=[f"[/] {name}"])
-    monkeypatch.setattr(build, "run_build", lambda settings, log_level="WARNING": outcome)
+    monkeypatch.setattr(build, "run_build", lambda settings, log_level="WARNING", **dbt_options: outcome)
     cli._run(object())
     captured = capsys.readouterr()
     assert captured.err.count(name) == 2 and name in captured.out

@@ -3,10 +3,10 @@
 Hand-written deliveries (expected values are the delivery facts, not model output):
 
 - night 1 (load-1): lead L1 (created 02-01) has two calls, 03-01 10:00 and 12:00; lead L2 one call
-  on 01-10; Google Ads spend on 02-01 (100 CNY) and 02-28 (50 CNY); one form submission.
+  on 01-10; lead L3; Google Ads spend on 02-01 (100 CNY) and 02-28 (50 CNY); one form submission.
 - night 2 (load-2): a late call on L1 at 02-29 09:00 (earlier than both), the 02-28 spend restated
   to 60 CNY, a second submission, and lead L0: same email and company as L1, created 01-25, so L1
-  is now a duplicate of L0 (int_leads__merged) and its calls belong to L0.
+  is now a duplicate of L0 (int_leads__merged) and its calls belong to L0; L3 re-delivered deleted.
 
 After night 2 the late call must be the first touch and L1's stored calls must have moved to L0
 and been renumbered; the restated spend must replace the old row; every incremental table must
@@ -27,7 +27,7 @@ from dbt_harness import DbtBuild, connect, load_raw, run_dbt
 NIGHT_1 = datetime(2024, 3, 2, 2, 0)
 NIGHT_2 = datetime(2024, 3, 3, 2, 0)
 CNY_TO_USD = 0.14084507042253522  # seed fx_rates, constant rate
-INCREMENTAL_MODELS = ["stg_crm__activities", "stg_ads__ad_spend", "stg_forms__submissions",
+INCREMENTAL_MODELS = ["stg_crm__activities", "stg_ads__ad_spend", "stg_forms__submissions", "base_crm__leads",
                       "int_activities__sequenced"]
 SELECTION = ["+int_activities__sequenced", "+int_ad_spend__attributed", "stg_forms__submissions"]
 
@@ -53,14 +53,16 @@ def _submission(submission_id: str, at: datetime, load: str, night: datetime, ro
             "submitted_at": at, **_lineage(load, night, row)}
 
 
-def _lead(lead_id: str, email: str, created: datetime, load: str, night: datetime, row: int) -> dict:
+def _lead(lead_id: str, email: str, created: datetime, load: str, night: datetime, row: int,
+          deleted: bool = False) -> dict:
     return {"lead_id": lead_id, "email": email, "company": "Acme", "status": "Open", "created_at": created,
-            **_lineage(load, night, row)}
+            "is_deleted": deleted, **_lineage(load, night, row)}
 
 
 NIGHT_1_ROWS = {
     "crm_leads": [_lead("L1", "l1@example.com", datetime(2024, 2, 1), "load-1", NIGHT_1, 1),
-                  _lead("L2", "l2@example.com", datetime(2024, 1, 5), "load-1", NIGHT_1, 2)],
+                  _lead("L2", "l2@example.com", datetime(2024, 1, 5), "load-1", NIGHT_1, 2),
+                  _lead("L3", "l3@example.com", datetime(2024, 1, 6), "load-1", NIGHT_1, 3)],
     "crm_activities": [_call("A1", datetime(2024, 3, 1, 10), "load-1", NIGHT_1, 1),
                        _call("A2", datetime(2024, 3, 1, 12), "load-1", NIGHT_1, 2),
                        _call("B1", datetime(2024, 1, 10, 9), "load-1", NIGHT_1, 3, lead="L2")],
@@ -69,7 +71,8 @@ NIGHT_1_ROWS = {
     "form_submissions": [_submission("S1", datetime(2024, 2, 20), "load-1", NIGHT_1, 1)],
 }
 NIGHT_2_ROWS = {
-    "crm_leads": [_lead("L0", "l1@example.com", datetime(2024, 1, 25), "load-2", NIGHT_2, 1)],
+    "crm_leads": [_lead("L0", "l1@example.com", datetime(2024, 1, 25), "load-2", NIGHT_2, 1),
+                  _lead("L3", "l3@example.com", datetime(2024, 1, 6), "load-2", NIGHT_2, 2, deleted=True)],
     "crm_activities": [_call("A0", datetime(2024, 2, 29, 9), "load-2", NIGHT_2, 1)],
     "ad_spend": [_spend(date(2024, 2, 28), 60.0, "load-2", NIGHT_2, 1)],
     "form_submissions": [_submission("S2", datetime(2024, 3, 2, 8), "load-2", NIGHT_2, 1)],
@@ -85,7 +88,7 @@ def _dbt(build: DbtBuild, *extra: str, night: datetime, dbt_vars: dict | None = 
 
 
 def _table(build: DbtBuild, model: str) -> list[tuple]:
-    schema = "staging" if model.startswith("stg_") else "intermediate"
+    schema = "intermediate" if model.startswith("int_") else "staging"
     return sorted(build.query(f"select * exclude (_loaded_at) from {schema}.{model}"), key=repr)
 
 
@@ -124,6 +127,13 @@ def nights(tmp_path_factory) -> dict[str, DbtBuild]:
 def test_the_second_night_equals_a_rebuild_of_both_deliveries(nights):
     for model in INCREMENTAL_MODELS:
         assert _table(nights["nightly"], model) == _table(nights["scratch"], model), model
+
+
+def test_a_lead_deleted_on_the_second_night_is_kept_flagged_in_base_and_gone_from_staging(nights):
+    nightly = nights["nightly"]
+    assert nightly.query("select lead_id, is_deleted, _load_id from staging.base_crm__leads order by 1") == [
+        ("L0", False, "load-2"), ("L1", False, "load-1"), ("L2", False, "load-1"), ("L3", True, "load-2")]
+    assert [r for (r,) in nightly.query("select lead_id from staging.stg_crm__leads order by 1")] == ["L0", "L1", "L2"]
 
 
 def test_a_late_activity_and_a_lead_merge_renumber_the_records(nights):

@@ -136,3 +136,37 @@ def test_a_second_build_on_the_same_files_changes_no_table(built):
     assert outcome.success, outcome.failures
     after = snapshot()
     assert before == after
+    # the re-run's materializations say so: no row came from a new load, no table changed size
+    incremental = {k: m for k, m in outcome.materializations.items() if "new_rows" in m}
+    assert {"staging/base_crm__leads", "staging/stg_forms__submissions"} <= incremental.keys()
+    assert all(m["new_rows"] == 0 for m in incremental.values()), incremental
+    assert all(m["row_change"] == 0 for m in outcome.materializations.values() if "row_change" in m)
+
+
+def test_dbt_materializations_carry_rows_new_rows_and_a_preview_of_each_mart(built):
+    settings, _, outcome = built
+    mats = outcome.materializations
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        for key in ("marts/fct_leads", "marts/mart_funnel_cohort", "staging/base_crm__leads",
+                    "intermediate/int_activities__sequenced"):
+            schema, name = key.split("/")
+            (rows,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+            assert mats[key]["dagster/row_count"] == rows > 0, key
+            assert mats[key]["build_id"] == outcome.run_id
+        # first build into an empty warehouse: every row is new
+        (leads,) = con.execute("select count(*) from staging.base_crm__leads").fetchone()
+        assert mats["staging/base_crm__leads"]["new_rows"] == leads
+        assert mats["staging/base_crm__leads"]["row_change"] == leads
+        stage_keys = {k for (k,) in con.execute("select distinct stage_key from marts.mart_funnel_cohort").fetchall()}
+        columns = [c for (c,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = 'marts' "
+            "and table_name = 'mart_funnel_cohort' order by column_index").fetchall()]
+    finally:
+        con.close()
+    lines = mats["marts/mart_funnel_cohort"]["preview"].splitlines()
+    assert [c.strip() for c in lines[0].strip("|").split("|")] == columns
+    assert len(lines) == 2 + 5
+    position = columns.index("stage_key")
+    assert {[c.strip() for c in line.strip("|").split("|")][position] for line in lines[2:]} <= stage_keys
+    assert "preview" not in mats["staging/base_crm__leads"]  # PII lives there: no preview

@@ -1,11 +1,38 @@
 -- One row per opportunity (latest delivery), deleted ones removed, the raw stage mapped to a
--- funnel stage_key (null when seed stage_mapping has no row for it).
+-- funnel stage_key (null when seed stage_mapping has no row for it). Deduplication and cleaning
+-- happen once, incrementally, in base_crm__opportunities; the mapping stays here so an edited
+-- stage_mapping applies to every opportunity at the next build.
 
 with
 
-source as (
+cleaned as (
 
-    {{ latest_delivery(source('raw', 'crm_opportunities'), 'trim(opportunity_id)') }}
+    select
+        opportunity_id,
+        account_id,
+        lead_id,
+        campaign_id,
+        owner_id,
+        opportunity_name,
+        stage,
+        lead_source,
+        product,
+        opportunity_type,
+        loss_reason,
+        amount,
+        currency,
+        probability,
+        is_closed_exported,
+        is_won_exported,
+        created_at,
+        close_date,
+        _source_system,
+        _source_file,
+        _source_row,
+        _load_id,
+        _loaded_at
+    from {{ ref('base_crm__opportunities') }}
+    where not is_deleted
 
 ),
 
@@ -18,50 +45,6 @@ stage_mapping as (
 funnel_stages as (
 
     select * from {{ ref('funnel_stages') }}
-
-),
-
-cleaned as (
-
-    select
-        -- ids
-        {{ clean_id('opportunity_id') }} as opportunity_id,
-        {{ clean_id('account_id') }} as account_id,
-        {{ clean_id('lead_id') }} as lead_id,
-        {{ clean_id('campaign_id') }} as campaign_id,
-        {{ clean_id('owner_id') }} as owner_id,
-
-        -- dimensions
-        {{ clean_string('name') }} as opportunity_name,
-        {{ clean_string('stage') }} as stage,
-        {{ clean_string('lead_source') }} as lead_source,
-        {{ clean_string('product') }} as product,
-        {{ clean_code('opportunity_type') }} as opportunity_type,
-        {{ clean_string('loss_reason') }} as loss_reason,
-
-        -- measures
-        amount,
-        upper({{ clean_string('currency') }}) as currency,
-        -- CRMs export 0-100 or 0-1: values above 1 are percentages
-        case when probability > 1 then probability / 100.0 else probability end as probability,
-
-        -- state as exported (completed from the mapped stage below)
-        is_closed as is_closed_exported,
-        is_won as is_won_exported,
-
-        -- dates
-        created_at,
-        close_date,
-
-        -- lineage
-        _source_system,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-
-    from source
-    where not coalesce(is_deleted, false)
 
 ),
 
