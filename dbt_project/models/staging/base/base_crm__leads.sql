@@ -72,6 +72,6 @@ final as (
 
     from deduplicated
 
-),
+)
 
 select * from final

@@ -69,6 +69,6 @@ final as (
 
     from deduplicated
 
-),
+)
 
 select * from final
