@@ -21,9 +21,11 @@ demo: install
 system-deps:
 	@bash .ci/system-packages
 
-## The default test suite (what CI runs).
+## The default test suite, then the engine-equivalence test (DuckDB = Postgres = Spark; a few
+## minutes, mostly Spark) as its own step (what CI runs).
 test: install system-deps
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m engines tests/engines
 
 ## Benchmarks (not part of the default tests): root-cause accuracy, then floor vs us vs pandas.
 bench: install

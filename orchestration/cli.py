@@ -314,5 +314,38 @@ def docs(
             server.server_close()
 
 
+@app.command()
+def handoff(
+    out: Optional[Path] = typer.Option(None, "--out", help="Out folder whose private warehouse holds the sources (default: FUNNEL_OUT_DIR)."),
+    parquet: Optional[str] = typer.Option(None, "--parquet", help="Write every dbt source as Parquet under this folder "
+                                          "(for the dbt spark targets: FUNNEL_SPARK_SOURCES_PATH)."),
+    postgres: bool = typer.Option(False, "--postgres", help="Copy every dbt source into the Postgres database of "
+                                  "FUNNEL_DBT_POSTGRES_URL (for the dbt postgres target)."),
+):
+    """Hand the dbt sources (raw, quality, root cause) to another engine, to run the dbt project there (README: Scaling out)."""
+    from orchestration.handoff import HandoffError, copy_to_postgres, export_parquet
+
+    if not parquet and not postgres:
+        err.print("[red]error:[/red] say where to: --parquet DIR and/or --postgres")
+        raise typer.Exit(2)
+    settings = _settings(None, out)
+    try:
+        if parquet:
+            done = export_parquet(settings.warehouse, Path(parquet))
+            console.print(f"[green]parquet[/green] {len(done.tables)} tables, {sum(done.tables.values())} rows "
+                          f"→ {parquet} ({done.seconds:.1f} s)")
+        if postgres:
+            url = os.environ.get("FUNNEL_DBT_POSTGRES_URL")
+            if not url:
+                err.print("[red]error:[/red] set FUNNEL_DBT_POSTGRES_URL (postgresql://user:password@host:port/db)")
+                raise typer.Exit(2)
+            done = copy_to_postgres(settings.warehouse, url)
+            console.print(f"[green]postgres[/green] {len(done.tables)} tables, {sum(done.tables.values())} rows "
+                          f"({done.seconds:.1f} s)")
+    except HandoffError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()

@@ -7,7 +7,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         unique_key='activity_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',

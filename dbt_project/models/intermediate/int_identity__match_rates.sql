@@ -62,7 +62,7 @@ final as (
         match_method,
         record_count,
         cast(sum(record_count) over (partition by link_type) as {{ dbt.type_bigint() }}) as link_record_count,
-        record_count * 1.0 / sum(record_count) over (partition by link_type) as share_of_records,
+        cast(record_count as {{ type_double() }}) / sum(record_count) over (partition by link_type) as share_of_records,
         match_method not in ('unmatched', 'canonical') as is_match
     from counted
 

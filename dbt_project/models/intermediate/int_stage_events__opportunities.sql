@@ -129,7 +129,7 @@ snapshot_versions as (
         snapshots.close_date,
         snapshots.dbt_valid_from as seen_at,
         0 as version_source
-    from {{ ref('snap_crm__opportunities') }} as snapshots
+    from {{ opportunity_stage_versions() }} as snapshots
     inner join no_history
         on snapshots.opportunity_id = no_history.opportunity_id
 

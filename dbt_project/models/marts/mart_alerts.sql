@@ -81,7 +81,7 @@ candidates as (
             "dimension_1", "'='", "coalesce(value_1, '')",
             "case when dimension_2 is not null then " ~ dbt.concat(["' × '", "dimension_2", "'='", "coalesce(value_2, '')"]) ~ " else '' end",
             "' ('", "coalesce(kind, '')", "', contribution '",
-            "coalesce(cast(round(cast(contribution as " ~ type_double() ~ "), 1) as " ~ dbt.type_string() ~ "), '?')", "')'"
+            "coalesce(" ~ double_to_text(round_double("cast(contribution as " ~ type_double() ~ ")", 1)) ~ ", '?')", "')'"
         ]) }} as candidate_text,
         {{ dbt.concat([
             "'{\"rank\":'", "cast(rank as " ~ dbt.type_string() ~ ")",
@@ -90,10 +90,10 @@ candidates as (
             "',\"value_1\":'", json_string('value_1'),
             "',\"dimension_2\":'", json_string('dimension_2'),
             "',\"value_2\":'", json_string('value_2'),
-            "',\"contribution\":'", "coalesce(cast(round(cast(contribution as " ~ type_double() ~ "), 6) as " ~ dbt.type_string() ~ "), 'null')",
-            "',\"rate_before\":'", "coalesce(cast(round(cast(rate_before as " ~ type_double() ~ "), 6) as " ~ dbt.type_string() ~ "), 'null')",
-            "',\"rate_after\":'", "coalesce(cast(round(cast(rate_after as " ~ type_double() ~ "), 6) as " ~ dbt.type_string() ~ "), 'null')",
-            "',\"p_value\":'", "coalesce(cast(round(cast(p_value as " ~ type_double() ~ "), 6) as " ~ dbt.type_string() ~ "), 'null')",
+            "',\"contribution\":'", "coalesce(" ~ double_to_text(round_double("cast(contribution as " ~ type_double() ~ ")", 6)) ~ ", 'null')",
+            "',\"rate_before\":'", "coalesce(" ~ double_to_text(round_double("cast(rate_before as " ~ type_double() ~ ")", 6)) ~ ", 'null')",
+            "',\"rate_after\":'", "coalesce(" ~ double_to_text(round_double("cast(rate_after as " ~ type_double() ~ ")", 6)) ~ ", 'null')",
+            "',\"p_value\":'", "coalesce(" ~ double_to_text(round_double("cast(p_value as " ~ type_double() ~ ")", 6)) ~ ", 'null')",
             "'}'"
         ]) }} as candidate_json
     from {{ root_cause }}

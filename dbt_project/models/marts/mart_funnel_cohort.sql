@@ -96,16 +96,16 @@ final as (
         cast(reached_count as {{ dbt.type_bigint() }}) as reached_count,
         cast(
             case when reached_count > 0 and next_reached_count is not null
-                then next_reached_count * 1.0 / reached_count end
+                then cast(next_reached_count as {{ type_double() }}) / reached_count end
             as {{ type_double() }}
         ) as stage_conversion_rate,
         cast(
-            case when first_reached_count > 0 then reached_count * 1.0 / first_reached_count end
+            case when first_reached_count > 0 then cast(reached_count as {{ type_double() }}) / first_reached_count end
             as {{ type_double() }}
         ) as overall_conversion_rate,
         cast(
             case when reached_count > 0 and next_reached_count is not null
-                then (reached_count - next_reached_count) * 1.0 / reached_count end
+                then cast((reached_count - next_reached_count) as {{ type_double() }}) / reached_count end
             as {{ type_double() }}
         ) as loss_rate,
         cast({{ 'null' if window_days is none else window_days }} as {{ dbt.type_int() }}) as conversion_window_days

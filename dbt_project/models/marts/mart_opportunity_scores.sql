@@ -140,7 +140,7 @@ totals as (
         max(case when scored.score_dimension = '{{ d }}' then scored.score end) as {{ d }}_score,
         {%- endfor %}
         -- rounded so that tier boundaries are not missed by floating-point noise (79.99999…)
-        round({{ exact_sum('weights.weight * scored.score') }} / 5.0 * 100.0, 4) as total_score,
+        {{ round_double(exact_sum('weights.weight * scored.score') ~ ' / 5.0 * 100.0', 4) }} as total_score,
         sum(case when scored.score is null then 1 else 0 end) as unscored_dimension_count
     from scored
     inner join weights

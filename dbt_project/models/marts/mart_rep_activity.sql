@@ -180,7 +180,7 @@ final as (
         cast(coalesce(leads_contacted_count, 0) as {{ dbt.type_bigint() }}) as leads_contacted_count,
         cast(coalesce(leads_contacted_within_sla_count, 0) as {{ dbt.type_bigint() }}) as leads_contacted_within_sla_count,
         cast(
-            case when leads_created_count > 0 then leads_contacted_within_sla_count * 1.0 / leads_created_count end
+            case when leads_created_count > 0 then cast(leads_contacted_within_sla_count as {{ type_double() }}) / leads_created_count end
             as {{ type_double() }}
         ) as first_contact_sla_rate,
         cast(median_hours_to_first_activity as {{ type_double() }}) as median_hours_to_first_activity,

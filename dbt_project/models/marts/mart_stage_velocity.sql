@@ -42,10 +42,10 @@ final as (
         cast(count(*) as {{ dbt.type_bigint() }}) as entry_count,
         cast(sum(case when measured.is_current_stage then 0 else 1 end) as {{ dbt.type_bigint() }}) as exited_count,
         cast(sum(case when measured.is_current_stage then 1 else 0 end) as {{ dbt.type_bigint() }}) as still_in_stage_count,
-        cast(round({{ percentile('measured.days_in_stage', 0.5) }}, 6) as {{ type_double() }}) as median_days_in_stage,
-        cast(round({{ percentile('measured.days_in_stage', 0.75) }}, 6) as {{ type_double() }}) as p75_days_in_stage,
-        cast(round({{ percentile('measured.days_in_stage', 0.9) }}, 6) as {{ type_double() }}) as p90_days_in_stage,
-        cast(round(avg(measured.days_in_stage), 6) as {{ type_double() }}) as avg_days_in_stage
+        cast({{ round_double(percentile('measured.days_in_stage', 0.5), 6) }} as {{ type_double() }}) as median_days_in_stage,
+        cast({{ round_double(percentile('measured.days_in_stage', 0.75), 6) }} as {{ type_double() }}) as p75_days_in_stage,
+        cast({{ round_double(percentile('measured.days_in_stage', 0.9), 6) }} as {{ type_double() }}) as p90_days_in_stage,
+        cast({{ round_double('avg(measured.days_in_stage)', 6) }} as {{ type_double() }}) as avg_days_in_stage
     from measured
     inner join stages
         on measured.stage_key = stages.stage_key

@@ -4,7 +4,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         unique_key='ad_spend_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',

@@ -5,7 +5,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         unique_key='lead_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -72,6 +72,6 @@ final as (
 
     from deduplicated
 
-),
+)
 
 select * from final

@@ -5,7 +5,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         unique_key='opportunity_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -69,6 +69,6 @@ final as (
 
     from deduplicated
 
-),
+)
 
 select * from final

@@ -4,7 +4,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         unique_key='stage_history_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -69,6 +69,6 @@ final as (
 
     from deduplicated
 
-),
+)
 
 select * from final
