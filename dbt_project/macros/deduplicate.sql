@@ -17,3 +17,13 @@
     ) as ranked_deliveries
     where _delivery_rank = 1
 {%- endmacro %}
+
+
+{#- latest_delivery over only the rows of loads the (incremental) model has not stored yet
+    (macros/incremental.sql); on a first or full-refresh build, over every row. -#}
+{% macro latest_new_delivery(relation, partition_by) -%}
+    {%- set new_loads -%}
+    (select * from {{ relation }} {{ new_loads_only() }}) as new_loads
+    {%- endset -%}
+    {{ latest_delivery(new_loads, partition_by) }}
+{%- endmacro %}

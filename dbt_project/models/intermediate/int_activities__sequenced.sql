@@ -9,8 +9,6 @@
     config(
         materialized=incremental_or_table(),
         unique_key='activity_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
     )
 }}
 

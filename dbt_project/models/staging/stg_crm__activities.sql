@@ -5,24 +5,15 @@
     config(
         materialized=incremental_or_table(),
         unique_key='activity_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
     )
 }}
 
 
 with
 
-new_loads as (
-
-    select * from {{ source('raw', 'crm_activities') }}
-    {{ new_loads_only() }}
-
-),
-
 source as (
 
-    {{ latest_delivery('new_loads', 'trim(activity_id)') }}
+    {{ latest_new_delivery(source('raw', 'crm_activities'), 'trim(activity_id)') }}
 
 ),
 

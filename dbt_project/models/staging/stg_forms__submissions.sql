@@ -6,24 +6,15 @@
     config(
         materialized=incremental_or_table(),
         unique_key='submission_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
     )
 }}
 
 
 with
 
-new_loads as (
-
-    select * from {{ source('raw', 'form_submissions') }}
-    {{ new_loads_only() }}
-
-),
-
 source as (
 
-    {{ latest_delivery('new_loads', 'trim(submission_id)') }}
+    {{ latest_new_delivery(source('raw', 'form_submissions'), 'trim(submission_id)') }}
 
 ),
 

@@ -7,23 +7,14 @@
     config(
         materialized=incremental_or_table(),
         unique_key='opportunity_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
     )
 }}
 
 with
 
-new_loads as (
-
-    select * from {{ source('raw', 'crm_opportunities') }}
-    {{ new_loads_only() }}
-
-),
-
 deduplicated as (
 
-    {{ latest_delivery('new_loads', 'trim(opportunity_id)') }}
+    {{ latest_new_delivery(source('raw', 'crm_opportunities'), 'trim(opportunity_id)') }}
 
 ),
 

@@ -6,8 +6,6 @@
     config(
         materialized=incremental_or_table(),
         unique_key='stage_history_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
     )
 }}
 
