@@ -10,7 +10,10 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet "uv==0.13.8"
-	$(UV) sync --frozen
+	# --compile-bytecode: every build starts Python ~5 times (funnel, dbt parse/build); with
+	# PYTHONDONTWRITEBYTECODE set (CI images, containers) each start recompiled dagster and dbt
+	# from source (import of the definitions 9.2 s -> 3.7 s, `dbt --version` 6.9 s -> 3.4 s).
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 ## Generate sample exports, run the whole nightly build on them, print the funnel.

@@ -49,8 +49,7 @@ class PublishResource(dg.ConfigurableResource):
 
 
 def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    from dagster_dbt import DbtCliResource
-
+    from orchestration.transform.dbt_cli import FunnelDbtCliResource
     from orchestration.transform.project import DBT_PROJECT, dbt_executable
 
     settings.export_env()
@@ -59,6 +58,6 @@ def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
                                        threads=settings.duckdb_threads),
         "landing": LandingResource(path=str(settings.landing_dir)),
         "publisher": PublishResource(out_dir=str(settings.out_dir), keep_versions=settings.keep_versions),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT.project_dir),
-                              dbt_executable=dbt_executable()),
+        "dbt": FunnelDbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT.project_dir),
+                                   dbt_executable=dbt_executable()),
     }
