@@ -4,22 +4,60 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from orchestration.warehouse import connect
 
+# `make test` runs the suite on two pytest-xdist workers. A worker's __main__ is execnet's bootstrap,
+# which has neither __spec__ nor __file__; pyspark's Connect module (imported by great_expectations)
+# takes such a process for a doctest run and calls sys.exit(0) on import. Give it a file name.
+_main = sys.modules["__main__"]
+if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
+    _main.__file__ = "<pytest-xdist worker>"
+
+
+def pytest_configure(config):
+    """Parse the dbt project once, in the controller, before workers start: each worker's import of
+    the Dagster definitions would otherwise run `dbt parse` into the same target/ at the same time."""
+    if not hasattr(config, "workerinput"):
+        from orchestration.transform.project import ensure_manifest
+
+        ensure_manifest()
+
 FIXTURES = Path(__file__).parent / "fixtures"
 pytest_plugins = ["tests.pg_fixtures"]  # postgres_server (one per session), pg_database
 
 
+def _drop_funnel_variables() -> dict[str, str]:
+    dropped = {k: v for k, v in os.environ.items() if k.startswith("FUNNEL_")}
+    for name in dropped:
+        del os.environ[name]
+    return dropped
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_funnel_environment_after_collection():
+    """Importing orchestration.definitions (test modules do, at collection) exports the default
+    settings' paths, FUNNEL_WAREHOUSE_PATH among them, and that variable overrides `--out`: a
+    module fixture that builds in a subprocess would then write to ./out/private, shared by every
+    test. Session fixtures run after collection and before any module fixture."""
+    saved = _drop_funnel_variables()
+    yield
+    os.environ.update(saved)
+
+
 @pytest.fixture(autouse=True)
-def _no_funnel_environment(monkeypatch):
-    """Tests start from defaults: no FUNNEL_* variable leaks in from the shell or another test."""
-    for name in list(os.environ):
-        if name.startswith("FUNNEL_"):
-            monkeypatch.delenv(name)
+def _no_funnel_environment():
+    """Tests start from defaults, and leave none behind: FUNNEL_* variables from the shell are
+    removed for the test, and any a test sets (directly or through Settings.export_env) are
+    removed after it, so the next module's fixtures start clean."""
+    saved = _drop_funnel_variables()
+    yield
+    _drop_funnel_variables()
+    os.environ.update(saved)
 
 
 @pytest.fixture

@@ -56,13 +56,22 @@ def test_a_killed_ingest_is_completed_by_the_next_one(delivery, tmp_path, seed):
     warehouse = tmp_path / "warehouse.duckdb"
     delays, killed_mid_ingest = [], 0
     for _ in range(2):  # killed twice at random points, then left to finish
-        proc = start(INGEST, str(warehouse), str(landing))
-        wait_for_line(proc, "ingesting")
-        delays.append(round(rng.uniform(0.1, 0.8 * seconds), 2))
-        time.sleep(delays[-1])
-        killed_mid_ingest += proc.poll() is None
-        kill9(proc)
-    assert killed_mid_ingest, "both ingests finished before the kill: nothing was tested"
+        delay = rng.uniform(0.1, 0.8 * seconds)
+        for _attempt in range(6):
+            proc = start(INGEST, str(warehouse), str(landing))
+            wait_for_line(proc, "ingesting")
+            time.sleep(delay)
+            if proc.poll() is None:
+                kill9(proc)
+                delays.append(round(delay, 2))
+                killed_mid_ingest += 1
+                break
+            # It finished first (the reference ingest ran slower, on a busier machine): start again
+            # from an empty warehouse and kill sooner, so the test never passes without a kill.
+            for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            delay /= 2
+    assert killed_mid_ingest == 2, f"an ingest finished before every kill (delays {delays}): nothing was tested"
     proc = start(INGEST, str(warehouse), str(landing))
     assert proc.wait(120) == 0, proc.stdout.read()
     con = connect(warehouse)
