@@ -27,6 +27,7 @@ def pytest_configure(config):
 
         ensure_manifest()
 
+
 FIXTURES = Path(__file__).parent / "fixtures"
 pytest_plugins = ["tests.pg_fixtures"]  # postgres_server (one per session), pg_database
 
@@ -38,15 +39,17 @@ def _drop_funnel_variables() -> dict[str, str]:
     return dropped
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _no_funnel_environment_after_collection():
-    """Importing orchestration.definitions (test modules do, at collection) exports the default
-    settings' paths, FUNNEL_WAREHOUSE_PATH among them, and that variable overrides `--out`: a
-    module fixture that builds in a subprocess would then write to ./out/private, shared by every
-    test. Session fixtures run after collection and before any module fixture."""
-    saved = _drop_funnel_variables()
+@pytest.fixture(scope="module", autouse=True)
+def _no_funnel_environment_in_module_fixtures():
+    """Module fixtures start without FUNNEL_* variables, and none survive a module.
+
+    Importing orchestration.definitions (test modules do, at collection) or building definitions
+    from default settings exports the default paths, FUNNEL_WAREHOUSE_PATH among them, and that
+    variable overrides `--out`: a later module fixture's build then wrote to ./out/private, shared
+    by every test. Autouse fixtures of a scope run before the other fixtures of that scope."""
+    _drop_funnel_variables()
     yield
-    os.environ.update(saved)
+    _drop_funnel_variables()
 
 
 @pytest.fixture(autouse=True)
