@@ -26,8 +26,8 @@ from orchestration.canonical import LINEAGE_COLUMNS, RAW_SCHEMA, table
 from orchestration.ingest.adapters.base import ReadPlan
 from orchestration.ingest.checks import REJECTED, check_record_count, check_required_columns, check_total
 from orchestration.ingest.errors import FileRejected
-from orchestration.ingest.stage import (LONG, RAW, REJECT_SCANS, REJECTS, HeaderError, StageCache, read_raw,
-                                        rejected_lines_sql, stage_plan)
+from orchestration.ingest.stage import (LONG, RAW, REJECT_SCANS, REJECTS, HeaderError, StageCache, drop_raw,
+                                        read_raw, rejected_lines_sql, stage_plan)
 from orchestration.ingest.transcode import Transcoded, to_utf8
 from orchestration.ingest.typed import TYPED, Columns, typed_select
 from orchestration.sql import quote_ident
@@ -130,7 +130,7 @@ def load_plans(
     return results
 
 
-STAGING = (TYPED, REJECTED, LONG, RAW, REJECTS, REJECT_SCANS)
+STAGING = (TYPED, REJECTED, LONG, REJECTS, REJECT_SCANS)  # and RAW: drop_raw
 
 
 def _drop_staging(con) -> None:
@@ -138,6 +138,7 @@ def _drop_staging(con) -> None:
     try:
         for t in STAGING:
             con.execute(f"drop table if exists {t}")
+        drop_raw(con)
     except duckdb.Error:  # the failure being raised (disk full) invalidated the connection: report that one
         pass
 

@@ -84,7 +84,9 @@ def macro_sql() -> list[str]:
         r"when regexp_full_match(t, '\d{5}(\.\d+)?') and try_cast(t as double) between 20000 and 80000 "
         "then timestamp '1899-12-30' + to_microseconds(cast(round(cast(t as double) * 86400e6) as bigint)) "
         "else coalesce(try_strptime(t, fmts), try_cast(try_cast(t as timestamptz) at time zone 'UTC' as timestamp)) end",
-        f"create or replace temp macro fw_ts(t) as fw_ts_fmt(t, {fmts})",
+        # The default formats first: none of them reads a string of digits, so the result is
+        # fw_ts_fmt's, without its three digit tests on every value (0.46 → 0.13 s per 2.5M values)
+        f"create or replace temp macro fw_ts(t) as coalesce(try_strptime(t, {fmts}), fw_ts_fmt(t, {fmts}))",
         # a wall-clock time written in a vendor's zone, converted to UTC
         "create or replace temp macro fw_to_utc(ts, tz) as "
         "case when ts is null then null else timezone('UTC', timezone(tz, ts)) end",

@@ -21,6 +21,7 @@ from orchestration.ingest.adapters.base import ReadPlan, Unpivot, unpivot_col
 from orchestration.sql import quote_ident, quote_literal
 
 RAW, LONG, REJECTS, REJECT_SCANS = "_fw_raw", "_fw_long", "_fw_rejects", "_fw_reject_scans"
+RAW_TEXT = "_fw_raw_text"  # the table behind the ``RAW`` view (see read_raw)
 MAX_LINE_BYTES = 16 * 1024 * 1024
 # DuckDB's CSV buffer defaults to 16 × max_line_size (1 GiB for 64 MB lines), allocated at once: a
 # memory limit of 1 GB then fails before the first row. Two lines' worth keeps memory bounded.
@@ -131,16 +132,23 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: Path, plan: ReadPlan, cache: 
     key = (str(path), int(plan.header_line), plan.delimiter)
     if cache.key == key:
         return cache.names
-    for t in (RAW, LONG, REJECTS, REJECT_SCANS):
+    drop_raw(con)
+    for t in (LONG, REJECTS, REJECT_SCANS):
         con.execute(f"drop table if exists {t}")
     names = header_names(path, plan.header_line, plan.delimiter)
     if not names:
         raise duckdb.InvalidInputException(f"no header found at line {plan.header_line + 1}")
     columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
+    # The record number comes from the table's rowid, not ``row_number() over ()``: that window
+    # runs on one thread (the CSV reader runs on all of them: a 830 MB export 11.7 s → 5.3 s wall).
+    # With insertion order preserved — DuckDB's default, set here so no caller can turn it off —
+    # the rows are stored in file order, so the rowid order is the records' order in the file
+    # (rejected lines are in neither), exactly what row_number() numbered.
+    con.execute("set preserve_insertion_order = true")
     con.execute(
         f"""
-        create temp table {RAW} as
-        select row_number() over () as _fw_record, *
+        create temp table {RAW_TEXT} as
+        select *
         from read_csv({quote_literal(str(path))},
             header = true, skip = {int(plan.header_line)}, delim = {quote_literal(plan.delimiter)},
             quote = '"', escape = '"', auto_detect = false, columns = {columns},
@@ -148,9 +156,29 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: Path, plan: ReadPlan, cache: 
             store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}')
         """
     )
+    con.execute(f"create temp view {RAW} as select {_record_number(con)} as _fw_record, * from {RAW_TEXT}")
     cache.key = key
     cache.names = [r[0] for r in con.execute(f"describe {RAW}").fetchall() if r[0] not in INTERNAL]
     return cache.names
+
+
+def _record_number(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL numbering ``RAW_TEXT``'s rows 1, 2, … in rowid (= file) order.
+
+    Rowids inside a transaction start at an internal offset (2^55 for rows not yet committed), so
+    the first one is looked up; if they were ever not contiguous, the rows are numbered by a
+    window over the rowid instead — slower, never wrong.
+    """
+    first, last, n = con.execute(f"select min(rowid), max(rowid), count(*) from {RAW_TEXT}").fetchone()
+    if n == 0 or last - first + 1 == n:
+        return f"rowid - {int(first or 0) - 1}"
+    return "row_number() over (order by rowid)"
+
+
+def drop_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the ``RAW`` view and the table behind it."""
+    con.execute(f"drop view if exists {RAW}")
+    con.execute(f"drop table if exists {RAW_TEXT}")
 
 
 def stage_plan(con: duckdb.DuckDBPyConnection, plan: ReadPlan, names: list[str]) -> Staged:
