@@ -167,6 +167,30 @@ def print_funnel(published: Path) -> None:
 
 
 @app.command()
+def prepare(
+    landing: Optional[Path] = typer.Option(None, "--landing", help="Landing folder (default: FUNNEL_LANDING_DIR / funnel.yml)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Out folder the builds will publish to."),
+):
+    """Parse the dbt project for builds into OUT, so the first build there does not (make install: demo/out)."""
+    from orchestration.transform.project import parse_project
+
+    settings = _settings(landing, out)
+    saved = dict(os.environ)
+    try:
+        settings.export_env()  # the environment the build's dbt runs with: its profile keys the parse state
+        with console.status("parsing the dbt project …"):
+            parse_project()
+    except RuntimeError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    console.print(f"[green]parsed[/green] the dbt project for builds into {settings.out_dir} "
+                  f"(warehouse {settings.warehouse})")
+
+
+@app.command()
 def demo(
     leads: int = typer.Option(10_000, help="Size of the generated sample."),
     folder: Path = typer.Option(Path("demo"), help="Where the demo's landing/ and out/ live."),

@@ -44,6 +44,18 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     manifest = project_dir / "target" / "manifest.json"
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project_dir):
         return manifest
+    return parse_project(project_dir)
+
+
+def parse_project(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """Run ``dbt parse`` with this process's environment; return target/manifest.json.
+
+    Besides the manifest, dbt writes its partial-parse state, keyed on the profile — the
+    warehouse path and DuckDB settings included. A build whose environment matches (the same
+    out folder, see ``funnel prepare``) then checks that state instead of parsing every file
+    again (~12 s on 2 cores).
+    """
+    manifest = project_dir / "target" / "manifest.json"
     env = {**os.environ}
     env.setdefault("FUNNEL_WAREHOUSE_PATH", str(project_dir / "target" / "parse.duckdb"))
     proc = subprocess.run(
