@@ -27,6 +27,22 @@
 {% macro normalize_phone(col, country=none) -%}
     {%- set no_ext = funnel_warehouse.regex_replace_all("lower(trim(" ~ col ~ "))", '(ext|x|#|分机|轉|转).*$', '') -%}
     {%- set digits = funnel_warehouse.regex_replace_all(no_ext, '[^0-9]', '') -%}
+    {{ return(adapter.dispatch('normalize_phone', 'funnel_warehouse')(col, country, digits)) }}
+{%- endmacro %}
+
+{% macro default__normalize_phone(col, country, digits) -%}
+    {{ funnel_warehouse.phone_from_digits(col, country, digits) }}
+{%- endmacro %}
+
+{#- DuckDB: the digits are computed once per row, bound to a lambda parameter. Spelled out, every
+    branch of the case below computes them again (two regexes each time): at 1M leads that was
+    4.7 s of the lead model's 6.9 s. Same case, same result (tests/engines compares the engines). -#}
+{% macro duckdb__normalize_phone(col, country, digits) -%}
+    list_transform([{{ digits }}], lambda fw_phone_digits: {{ funnel_warehouse.phone_from_digits(col, country, 'fw_phone_digits') }})[1]
+{%- endmacro %}
+
+{#- The E.164 rules above, over `digits` (an expression or a bound name holding the digits). -#}
+{% macro phone_from_digits(col, country, digits) -%}
     {%- set n = dbt.length(digits) -%}
     {%- if country is none -%}
         {%- set is_nanp = 'false' -%}
