@@ -121,29 +121,7 @@ touches as (
 
 channel_candidates as (
 
-    -- one equality join per match field (a rule has one field, so this is the rules that match):
-    -- a join on "field 1 = … or field 2 = …" cannot be hashed and ran as a nested loop
-    select touches.touch_id, channel_mapping.channel_key, channel_mapping.priority
-    from touches
-    inner join channel_mapping
-        on channel_mapping.match_field = 'utm_medium'
-        and channel_mapping.match_value = lower(trim(touches.utm_medium))
-
-    union all
-
-    select touches.touch_id, channel_mapping.channel_key, channel_mapping.priority
-    from touches
-    inner join channel_mapping
-        on channel_mapping.match_field = 'utm_source'
-        and channel_mapping.match_value = lower(trim(touches.utm_source))
-
-    union all
-
-    select touches.touch_id, channel_mapping.channel_key, channel_mapping.priority
-    from touches
-    inner join channel_mapping
-        on channel_mapping.match_field = 'lead_source'
-        and channel_mapping.match_value = lower(trim(touches.lead_source))
+    {{ channel_rule_matches('touches', 'touch_id', ['utm_medium', 'utm_source', 'lead_source']) }}
 
     union all
 

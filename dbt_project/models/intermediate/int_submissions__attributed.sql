@@ -33,21 +33,7 @@ channel_mapping as (
 
 matching_rules as (
 
-    -- one equality join per match field (a rule has one field): a join on "medium = … or
-    -- source = …" cannot be hashed and ran as a nested loop over every submission
-    select submissions.submission_id, channel_mapping.channel_key, channel_mapping.priority
-    from submissions
-    inner join channel_mapping
-        on channel_mapping.match_field = 'utm_medium'
-        and channel_mapping.match_value = lower(trim(submissions.utm_medium))
-
-    union all
-
-    select submissions.submission_id, channel_mapping.channel_key, channel_mapping.priority
-    from submissions
-    inner join channel_mapping
-        on channel_mapping.match_field = 'utm_source'
-        and channel_mapping.match_value = lower(trim(submissions.utm_source))
+    {{ channel_rule_matches('submissions', 'submission_id', ['utm_medium', 'utm_source']) }}
 
 ),
 
