@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish.memory import limit_memory, spill_folder
 from orchestration.sql import quote_ident
 
 MARTS_SCHEMA = "marts"
@@ -58,12 +59,14 @@ def open_published(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the published file read-only, as a BI tool would; a clear error if it is not there."""
     if not Path(path).is_file():
         raise PublishedFileError(f"{path} does not exist: run `funnel build --landing DIR --out DIR` first")
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        con.execute("set enable_progress_bar = false")
-        yield con
-    finally:
-        con.close()
+    with spill_folder(Path(path).parent) as spill:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            con.execute("set enable_progress_bar = false")
+            limit_memory(con, spill)  # exports of big marts stay within the build's limit
+            yield con
+        finally:
+            con.close()
 
 
 def read_build(con: duckdb.DuckDBPyConnection) -> PublishedBuild:

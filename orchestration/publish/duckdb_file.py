@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish.memory import limit_memory, spill_folder
 from orchestration.sql import quote_ident, quote_literal
 
 PUBLISHED_NAME = "funnel.duckdb"
@@ -81,32 +82,16 @@ def publish_marts(warehouse: Path, out_dir: Path, build_id: str, *, keep_version
     tmp = out_dir / f".{PUBLISHED_NAME}.{build_id}.tmp"
     remove_leftovers(out_dir)
     tables: dict[str, int] = {}
-    con = duckdb.connect()
-    try:
-        con.execute("set enable_progress_bar = false")
-        con.execute(f"attach {quote_literal(str(warehouse))} as src (read_only)")
-        con.execute(f"attach {quote_literal(str(tmp))} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
-        for schema in BI_SCHEMAS:
-            con.execute(f"create schema if not exists pub.{quote_ident(schema)}")
-            names = [r[0] for r in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'src' and schema_name = ? order by 1",
-                [schema]).fetchall()]
-            for name in names:
-                src, dst = f"src.{quote_ident(schema)}.{quote_ident(name)}", f"pub.{quote_ident(schema)}.{quote_ident(name)}"
-                con.execute(f"create table {dst} as select * from {src}")
-                tables[f"{schema}.{name}"] = con.execute(f"select count(*) from {dst}").fetchone()[0]
-        con.execute("create schema if not exists pub.meta")
-        con.execute("create table pub.meta.build_info (build_id varchar, published_at timestamp, tables json, info json)")
-        con.execute("insert into pub.meta.build_info values (?, ?, ?, ?)",
-                    [build_id, datetime.now(timezone.utc).replace(tzinfo=None), json.dumps(tables), json.dumps(extra_info or {})])
-        con.execute("checkpoint pub")
-        con.execute("detach pub")
-        con.execute("detach src")
-    except BaseException:
+    with spill_folder(out_dir) as spill:
+        con = duckdb.connect()
+        try:
+            limit_memory(con, spill)
+            _copy_bi_schemas(con, warehouse, tmp, build_id, tables, extra_info)
+        except BaseException:
+            con.close()
+            _remove(tmp)
+            raise
         con.close()
-        _remove(tmp)
-        raise
-    con.close()
     try:  # until the swap, a failure (disk full, I/O error, read-only folder) leaves only the old file
         _fsync_file(tmp)
         previous = _keep_previous(final, out_dir, keep_versions)
@@ -116,6 +101,30 @@ def publish_marts(warehouse: Path, out_dir: Path, build_id: str, *, keep_version
         raise
     _fsync_dir(out_dir)
     return PublishResult(final, build_id, tables, previous)
+
+
+def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, tmp: Path, build_id: str,
+                     tables: dict[str, int], extra_info: dict | None) -> None:
+    """Copy every table of the BI-facing schemas of ``warehouse`` into the new file ``tmp``."""
+    con.execute("set enable_progress_bar = false")
+    con.execute(f"attach {quote_literal(str(warehouse))} as src (read_only)")
+    con.execute(f"attach {quote_literal(str(tmp))} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
+    for schema in BI_SCHEMAS:
+        con.execute(f"create schema if not exists pub.{quote_ident(schema)}")
+        names = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'src' and schema_name = ? order by 1",
+            [schema]).fetchall()]
+        for name in names:
+            src, dst = f"src.{quote_ident(schema)}.{quote_ident(name)}", f"pub.{quote_ident(schema)}.{quote_ident(name)}"
+            con.execute(f"create table {dst} as select * from {src}")
+            tables[f"{schema}.{name}"] = con.execute(f"select count(*) from {dst}").fetchone()[0]
+    con.execute("create schema if not exists pub.meta")
+    con.execute("create table pub.meta.build_info (build_id varchar, published_at timestamp, tables json, info json)")
+    con.execute("insert into pub.meta.build_info values (?, ?, ?, ?)",
+                [build_id, datetime.now(timezone.utc).replace(tzinfo=None), json.dumps(tables), json.dumps(extra_info or {})])
+    con.execute("checkpoint pub")
+    con.execute("detach pub")
+    con.execute("detach src")
 
 
 def _remove(tmp: Path) -> None:
