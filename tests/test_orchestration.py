@@ -190,13 +190,14 @@ def test_failed_run_posts_the_failure_alert(tmp_path, monkeypatch, caplog):
 def test_dbt_build_args_for_a_night_a_full_refresh_and_a_backfill():
     from orchestration.assets.transform import dbt_build_args
 
-    nightly = ["build", "--exclude-resource-type", "unit_test"]  # unit tests run in tests/dbt, not nightly
+    # unit tests run in tests/dbt, not nightly; no per-invocation manifest/run_results (Dagster has the results)
+    nightly = ["build", "--no-write-json", "--exclude-resource-type", "unit_test"]
     assert dbt_build_args() == nightly
     assert dbt_build_args(full_refresh=True, as_of="2026-07-02 02:00:00") == [
         *nightly, "--full-refresh", "--vars", json.dumps({"as_of": "2026-07-02 02:00:00"})]
     args = dbt_build_args(backfill_from="2026-01-01", backfill_to="2026-01-31")
-    assert args[:4] == [*nightly, "--vars"] and "--full-refresh" not in args
-    assert json.loads(args[4]) == {"backfill_from": "2026-01-01", "backfill_to": "2026-01-31"}
+    assert args[:5] == [*nightly, "--vars"] and "--full-refresh" not in args
+    assert json.loads(args[5]) == {"backfill_from": "2026-01-01", "backfill_to": "2026-01-31"}
 
 
 @pytest.mark.parametrize("bounds, problem", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,13 @@ def test_the_ingest_memory_budget_comes_from_the_file_and_reaches_the_ingest(tmp
         for name in ("FUNNEL_WAREHOUSE_PATH", "FUNNEL_DUCKDB_MEMORY_LIMIT", "FUNNEL_REPORTING_TIMEZONE",
                      "FUNNEL_BASE_CURRENCY"):
             monkeypatch.delenv(name, raising=False)
+
+
+def test_dbt_file_log_defaults_to_info_and_a_users_level_wins(monkeypatch):
+    # debug (dbt's default) logs every SQL statement of every node: ~3.5 s of dbt CPU a night
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    load_settings().export_env()
+    assert os.environ["DBT_LOG_LEVEL_FILE"] == "info"
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    load_settings().export_env()
+    assert os.environ["DBT_LOG_LEVEL_FILE"] == "debug"
