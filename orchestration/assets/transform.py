@@ -11,7 +11,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from orchestration.transform.metadata import read_states, table_relations, with_table_metadata
-from orchestration.transform.project import DBT_PROJECT, ensure_manifest
+from orchestration.transform.project import DBT_PROJECT, ensure_manifest, prune_invocation_folders
 from orchestration.transform.translator import FunnelDbtTranslator
 
 DBT_MANIFEST = ensure_manifest()
@@ -73,7 +73,8 @@ ALERTS_SELECTION = "mart_alerts+"
 
 
 def _stream_keeping_parse_state(invocation):
-    """Stream a dbt invocation's events, then keep its partial-parse state for the next one.
+    """Stream a dbt invocation's events, then keep its partial-parse state for the next one
+    (and only the newest invocation folders: ``prune_invocation_folders``).
 
     dagster-dbt runs each invocation in a fresh target folder seeded with the project's
     ``target/partial_parse.msgpack``; dbt throws that state away (a full parse, ~12 s here) when
@@ -83,6 +84,7 @@ def _stream_keeping_parse_state(invocation):
     The copy is atomic, and a state written for other vars is only a cache miss, never wrong.
     """
     yield from invocation.stream()
+    prune_invocation_folders(invocation.target_path.parent, invocation.target_path.name.rsplit("-", 2)[0])
     fresh = invocation.target_path / "partial_parse.msgpack"
     if fresh.exists():
         kept = DBT_PROJECT.project_dir / "target" / "partial_parse.msgpack"

@@ -8,6 +8,7 @@ manifest (about 5 s, and only after an edit).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,24 @@ def parse_project(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     if proc.returncode != 0 or not manifest.exists():
         raise RuntimeError(f"dbt parse failed (exit {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
     return manifest
+
+
+# Invocation folders (compiled SQL, dbt.log) kept per dbt asset: two weeks of nightly builds.
+KEEP_INVOCATIONS = 14
+
+
+def prune_invocation_folders(target_dir: Path, asset_name: str, keep: int = KEEP_INVOCATIONS) -> list[Path]:
+    """Delete all but the ``keep`` newest ``<asset_name>-<run>-<time>`` folders under ``target_dir``.
+
+    dagster-dbt gives every dbt invocation its own target folder and never removes it: ~8 MB a
+    build (24 MB with dbt's debug file log), so a nightly schedule would fill the disk over the
+    months. The newest ones stay for whoever reads a recent build's compiled SQL or dbt.log;
+    another build running at the same time only ever has the newest folder. Returns what was removed.
+    """
+    folders = [p for p in target_dir.glob(f"{asset_name}-*") if p.is_dir()]
+    folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = []
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+        removed.append(old)
+    return removed
