@@ -80,10 +80,16 @@ def prune_invocation_folders(target_dir: Path, asset_name: str, keep: int = KEEP
     months. The newest ones stay for whoever reads a recent build's compiled SQL or dbt.log;
     another build running at the same time only ever has the newest folder. Returns what was removed.
     """
-    folders = [p for p in target_dir.glob(f"{asset_name}-*") if p.is_dir()]
-    folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    folders = []
+    for folder in target_dir.glob(f"{asset_name}-*"):
+        try:  # a build on another out folder may be pruning the same target at the same time
+            if folder.is_dir():
+                folders.append((folder.stat().st_mtime, folder))
+        except OSError:
+            continue
+    folders.sort(reverse=True)
     removed = []
-    for old in folders[keep:]:
+    for _, old in folders[keep:]:
         shutil.rmtree(old, ignore_errors=True)
         removed.append(old)
     return removed
