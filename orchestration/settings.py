@@ -38,7 +38,7 @@ class Settings:
     duckdb_memory_limit: str = "3GB"
     duckdb_threads: int = 2
     # DuckDB's memory limit while files load (staging spills beyond it): orchestration/ingest/memory.py
-    ingest_memory_limit: str = "256MB"
+    ingest_memory_limit: str = "1GB"
     # How the quality gate evaluates row-wise expectations: sql (one DuckDB pass) or gx (pandas chunks)
     validation_engine: str = "sql"
     keep_versions: int = 7

@@ -104,7 +104,7 @@ def test_the_limit_is_lowered_while_loading_and_put_back_after(tmp_path, monkeyp
     monkeypatch.setattr(run, "load_plans", spy)
     report = ingest_landing(con, landing)
     assert not report.errors and report.loaded[0].rows_loaded == 100
-    assert during == ["244.1 MiB"]  # 256MB
+    assert during == ["953.6 MiB"]  # 1GB
     assert _memory_limit(con) == before
     # a budget above the connection's own limit changes nothing
     small = connect(tmp_path / "small.duckdb", memory_limit="200MB")
@@ -170,6 +170,9 @@ def test_a_file_too_wide_for_the_budget_is_read_with_the_connection_limit(tmp_pa
     assert lifted == [True]
     r = report.loaded[0]
     assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (50, 43, 7)
+    assert "read twice" in r.message and "64MB" in r.message
+    stored = con.execute("select message from raw._load_manifest where load_id = ?", [r.load_id]).fetchone()[0]
+    assert "did not fit the ingest memory budget (64MB)" in stored
     assert manifest_problems(con) == []
     assert _memory_limit(con) == before
     con.close()

@@ -87,8 +87,12 @@ def load_plans(
     file_bytes: int,
     workdir: Path,
     now: datetime | None = None,
+    note: str = "",
 ) -> list[LoadResult]:
-    """Load one file according to its plans, all or nothing. Raises FileRejected on file errors."""
+    """Load one file according to its plans, all or nothing. Raises FileRejected on file errors.
+
+    ``note`` is added to every plan's manifest message (e.g. why the file was read twice).
+    """
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
     readable = Transcoded(path)
     if any(p.target_table for p in plans):
@@ -101,7 +105,8 @@ def load_plans(
     _quote_value_macro(con)
     fixed_note = "; ".join(
         [f"{n} line(s) were not UTF-8 and were read as {enc}" for enc, n in sorted(readable.fallback_lines.items())]
-        + (["line ends were mixed (CRLF/LF/CR) and were read as one kind"] if readable.line_ends_normalized else []))
+        + (["line ends were mixed (CRLF/LF/CR) and were read as one kind"] if readable.line_ends_normalized else [])
+        + ([note] if note else []))
     cache = StageCache()
     results: list[LoadResult] = []
     con.execute("begin transaction")

@@ -1,14 +1,14 @@
-"""The ingest's own memory budget: a 2 GB export loads in a few hundred MB, whatever the warehouse's limit.
+"""The ingest's own memory budget: a big export loads in about 1 GB, whatever its size.
 
 Why: the loader stages a file in DuckDB temporary tables (the text as read, then the typed rows)
 before it commits, so the quarantine, the vendor totals and the record counts can be checked
 against the whole file. DuckDB keeps temporary tables in memory up to its memory limit and only
 then spills them to its temporary directory (``<warehouse>.tmp`` beside the warehouse file). The
-warehouse connection's limit is sized for dbt (4 GB by default), so without a budget of its own a
-big delivery grew the process to that limit: 3.9 GiB peak RSS for a 2 GB CSV (1.14 GiB under a
-1 GB limit). During the ingest the limit is lowered to ``FUNNEL_INGEST_MEMORY_LIMIT`` (never
-raised), the rest spills to disk, and the connection's limit is put back afterwards: the same
-2 GB file peaks at about 400 MiB (bench/ingest/memory_2gb.py, docs/reliability.md section 4).
+warehouse connection's limit is sized for dbt (``FUNNEL_DUCKDB_MEMORY_LIMIT``, 3GB), so without a
+budget of its own a big delivery grew the process to that limit: 3.9 GiB peak RSS for a 2 GB CSV
+under 4 GB. During the ingest the limit is lowered to ``FUNNEL_INGEST_MEMORY_LIMIT`` (never
+raised), the rest spills to disk, and the connection's limit is put back afterwards
+(bench/ingest/memory_2gb.py, docs/reliability.md section 4).
 """
 
 from __future__ import annotations
@@ -22,8 +22,12 @@ import duckdb
 
 ENV_VAR = "FUNNEL_INGEST_MEMORY_LIMIT"
 # Peak RSS is about this plus 110-160 MiB (Python and its imports, allocations DuckDB does not
-# count against its limit). Below ~160MB ordinary files start to need the retry (see IngestMemory).
-DEFAULT_LIMIT = "256MB"
+# count against its limit). Why 1GB and not less: the build's peak is dbt's (3.1-3.6 GB under the
+# 3GB warehouse limit), so a smaller ingest budget saves nothing at the peak, and below ~1GB DuckDB
+# stores a big file's text in file order on one thread (M's 830 MB Task.csv: 12.6 s at 256MB,
+# 4.5 s at 1GB) and an 8.3 GB export does not fit at all (out of memory at 256MB: read twice, see
+# IngestMemory). Below ~160MB ordinary files start to need that retry.
+DEFAULT_LIMIT = "1GB"
 
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -39,7 +43,7 @@ def parse_size(text: str) -> int | None:
 
 
 def ingest_memory_limit() -> str:
-    """The budget from ``FUNNEL_INGEST_MEMORY_LIMIT`` (e.g. ``512MB``), else the default (256MB)."""
+    """The budget from ``FUNNEL_INGEST_MEMORY_LIMIT`` (e.g. ``512MB``), else the default (1GB)."""
     value = os.environ.get(ENV_VAR, "").strip() or DEFAULT_LIMIT
     if parse_size(value) is None:
         raise ValueError(f"{ENV_VAR}={value!r} is not a size such as 384MB or 1GB")
@@ -72,6 +76,7 @@ class IngestMemory:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, limit: str | None):
         self.con = con
+        self.budget_text = limit or ""
         self.budget = parse_size(limit) if limit else None
         self.before = ""
         self.lowered = False

@@ -122,7 +122,7 @@ def ingest_landing(
     (the build fails) while every file that does not need it still loads.
 
     DuckDB's memory limit is lowered to ``memory_limit`` (default ``FUNNEL_INGEST_MEMORY_LIMIT``,
-    256MB) for the duration, so a big file spills to disk instead of growing the process; a file
+    1GB) for the duration, so a big file spills to disk instead of growing the process; a file
     too wide for that budget is read again with the connection's limit (see ``memory.py``).
     """
     report = IngestReport()
@@ -190,7 +190,9 @@ def _ingest_file(con, path: Path, relpath: str, landing_dir: Path, adapters: lis
                 if not memory.lowered:
                     raise
                 with memory.lifted():
-                    results.extend(load())
+                    results.extend(load(note=f"read twice: it did not fit the ingest memory budget "
+                                             f"({memory.budget_text}), so it was read again with the "
+                                             f"warehouse connection's limit ({memory.before})"))
         finally:
             if readable != real:
                 readable.unlink(missing_ok=True)
