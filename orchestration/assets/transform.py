@@ -10,12 +10,14 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.resources import WRITER_POOL, WarehouseResource
+from orchestration.transform import unchanged
 from orchestration.transform.metadata import read_states, table_relations, with_table_metadata
 from orchestration.transform.project import DBT_PROJECT, ensure_manifest, prune_invocation_folders
 from orchestration.transform.translator import FunnelDbtTranslator
 
 DBT_MANIFEST = ensure_manifest()
-TABLE_RELATIONS = table_relations(json.loads(DBT_MANIFEST.read_text(encoding="utf-8")))
+MANIFEST = json.loads(DBT_MANIFEST.read_text(encoding="utf-8"))
+TABLE_RELATIONS = table_relations(MANIFEST)
 
 
 class DbtBuildConfig(dg.Config):
@@ -41,6 +43,16 @@ def validate_backfill_range(backfill_from: str | None, backfill_to: str | None) 
         raise ValueError(f"backfill range is empty: --from {backfill_from} is after --to {backfill_to}")
 
 
+def dbt_vars(as_of: str | None = None, backfill_from: str | None = None, backfill_to: str | None = None) -> dict:
+    """The ``--vars`` of a build: only those set."""
+    out = {}
+    if as_of:
+        out["as_of"] = as_of
+    if backfill_from:
+        out |= {"backfill_from": backfill_from, "backfill_to": backfill_to}
+    return out
+
+
 def dbt_build_args(full_refresh: bool = False, as_of: str | None = None,
                    backfill_from: str | None = None, backfill_to: str | None = None) -> list[str]:
     """Arguments for the nightly ``dbt build`` (a pure function so tests can check it).
@@ -59,13 +71,9 @@ def dbt_build_args(full_refresh: bool = False, as_of: str | None = None,
     args = ["build", "--no-write-json", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
-    dbt_vars = {}
-    if as_of:
-        dbt_vars["as_of"] = as_of
-    if backfill_from:
-        dbt_vars |= {"backfill_from": backfill_from, "backfill_to": backfill_to}
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
+    build_vars = dbt_vars(as_of, backfill_from, backfill_to)
+    if build_vars:
+        args += ["--vars", json.dumps(build_vars)]
     return args
 
 
@@ -96,13 +104,99 @@ def _stream_keeping_parse_state(invocation):
             tmp.unlink(missing_ok=True)
 
 
-def _stream_with_table_metadata(context: dg.AssetExecutionContext, warehouse: WarehouseResource, invocation_of):
+def _stream_with_table_metadata(context: dg.AssetExecutionContext, warehouse: WarehouseResource, invocation_of,
+                                merge=None):
     """Run a dbt invocation and report rows, new rows and mart previews on its materializations
-    (orchestration/transform/metadata.py): counts read before dbt takes the warehouse, and after."""
+    (orchestration/transform/metadata.py): counts read before dbt takes the warehouse, and after.
+    ``merge`` adds events to dbt's own (the kept nodes' outputs) before they are counted."""
     with warehouse.connect() as con:
         before = read_states(con, TABLE_RELATIONS.values())
-    yield from with_table_metadata(_stream_keeping_parse_state(invocation_of()), warehouse.connect,
+    events = _stream_keeping_parse_state(invocation_of())
+    yield from with_table_metadata(merge(events) if merge else events, warehouse.connect,
                                    TABLE_RELATIONS, before, context.run_id)
+
+
+_TRANSLATOR = FunnelDbtTranslator()
+KEYS_BY_UNIQUE_ID = {uid: _TRANSLATOR.get_asset_key(node) for uid, node in MANIFEST["nodes"].items()
+                     if node["resource_type"] in unchanged.KEPT_TYPES}
+UNIQUE_IDS_BY_KEY = {key: uid for uid, key in KEYS_BY_UNIQUE_ID.items()}
+TOPOLOGICAL_INDEX = {uid: i for i, uid in enumerate(unchanged.topological_order(MANIFEST))}
+
+
+def _selected_unique_ids(context: dg.AssetExecutionContext) -> list[str]:
+    return [UNIQUE_IDS_BY_KEY[key] for key in context.selected_asset_keys if key in UNIQUE_IDS_BY_KEY]
+
+
+def _recording_built_nodes(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                           plan: unchanged.KeepPlan, events):
+    """Pass dbt's events on; then record what every node built cleanly was built from.
+
+    A node with a failed test (error or warning) is not recorded, so it is rebuilt and tested again
+    next time instead of being kept with its failure out of sight. Recorded also when dbt fails:
+    the nodes it finished hold tonight's data.
+    """
+    built, failed_checks = set(), set()
+    try:
+        for event in events:
+            if _event_unique_id(event) in plan.kept:
+                pass
+            elif isinstance(event, (dg.Output, dg.AssetMaterialization)):
+                built.add(_event_unique_id(event))
+            elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+                failed_checks.add(UNIQUE_IDS_BY_KEY.get(event.asset_key))
+            yield event
+    finally:
+        try:
+            with warehouse.connect() as con:
+                unchanged.record_built(con, plan, built - failed_checks, context.run_id)
+        except Exception as exc:  # noqa: BLE001 - a lost record only means a rebuild next time
+            context.log.warning(f"could not record the dbt nodes built ({exc}): they will be rebuilt next time")
+
+
+def _kept_output(plan: unchanged.KeepPlan, unique_id: str) -> dg.Output:
+    """The output of a kept node, so that the steps downstream (root cause, publish) run.
+
+    ``kept`` and ``built_in_run`` say that dbt did not rebuild it in this run.
+    """
+    key = KEYS_BY_UNIQUE_ID[unique_id]
+    return dg.Output(None, output_name=key.to_python_identifier(),
+                     metadata={"unique_id": unique_id, "kept": "code and sources unchanged: not rebuilt",
+                               "built_in_run": plan.kept[unique_id], "inputs_fingerprint": plan.fingerprints[unique_id]})
+
+
+def _with_kept_outputs(plan: unchanged.KeepPlan, events, selected_checks):
+    """dbt's events with the kept nodes' outputs merged in dependency order (Dagster requires a
+    multi-asset to yield an asset after the assets it depends on; dbt yields in that order), then
+    the results of the kept nodes' checks dbt did not run.
+
+    Those results are carried over, not re-evaluated: a node is only recorded (and so kept) when
+    every check on it passed, on the table it still holds (``carried_over_from_run``).
+    """
+    waiting = sorted(plan.kept, key=TOPOLOGICAL_INDEX.__getitem__)
+    reported = set()
+    for event in events:
+        uid = _event_unique_id(event)
+        if uid in TOPOLOGICAL_INDEX:
+            while waiting and TOPOLOGICAL_INDEX[waiting[0]] < TOPOLOGICAL_INDEX[uid]:
+                yield _kept_output(plan, waiting.pop(0))
+        if isinstance(event, dg.AssetCheckResult):
+            reported.add(dg.AssetCheckKey(event.asset_key, event.check_name))
+        yield event
+    for unique_id in waiting:
+        yield _kept_output(plan, unique_id)
+    for check_key in sorted(set(selected_checks) - reported, key=str):
+        unique_id = UNIQUE_IDS_BY_KEY.get(check_key.asset_key)
+        if unique_id in plan.kept:
+            yield dg.AssetCheckResult(asset_key=check_key.asset_key, check_name=check_key.name, passed=True,
+                                      metadata={"carried_over_from_run": plan.kept[unique_id],
+                                                "note": "table unchanged since that run: not re-run"})
+
+
+def _event_unique_id(event) -> str | None:
+    if not isinstance(event, (dg.Output, dg.AssetMaterialization)):
+        return None
+    value = (event.metadata or {}).get("unique_id")
+    return getattr(value, "value", value)
 
 
 def _has_model(manifest_path, name: str) -> bool:
@@ -124,9 +218,25 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     retry: a failed dbt build is a data or model error, and a retry could start while the failed
     dbt process still holds the warehouse lock. Re-execute from failure instead.
     """
-    args = dbt_build_args(full_refresh=config.full_refresh, as_of=os.environ.get("FUNNEL_AS_OF"),
+    as_of = os.environ.get("FUNNEL_AS_OF")
+    args = dbt_build_args(full_refresh=config.full_refresh, as_of=as_of,
                           backfill_from=config.backfill_from, backfill_to=config.backfill_to)
-    yield from _stream_with_table_metadata(context, warehouse, lambda: dbt.cli(args, context=context))
+    rebuild_all = config.full_refresh or config.backfill_from is not None or not unchanged.enabled()
+    # as_of is left out: only clock readers use it, and they are rebuilt every night anyway
+    code = unchanged.code_fingerprint(DBT_PROJECT.project_dir, dbt_vars(None, config.backfill_from, config.backfill_to))
+    with warehouse.connect() as con:
+        plan = unchanged.plan_kept(con, MANIFEST, _selected_unique_ids(context), code, allow_keep=not rebuild_all)
+    if plan.kept:
+        context.log.info(f"{len(plan.kept)} dbt node(s) kept: their code and every source they read are "
+                         f"unchanged since they were built (FUNNEL_KEEP_UNCHANGED_MODELS=0 rebuilds them)")
+    if plan.kept and not context.is_subset:
+        # a test is left out only when all of its models are kept: a relationships test from a
+        # rebuilt model to a kept one still runs (dbt's default, eager, would drop it)
+        args += ["--indirect-selection", "cautious"]
+    events = _stream_with_table_metadata(
+        context, warehouse, lambda: dbt.cli(args + plan.exclude_args(MANIFEST), context=context),
+        merge=lambda dbt_events: _with_kept_outputs(plan, dbt_events, context.selected_asset_check_keys))
+    yield from _recording_built_nodes(context, warehouse, plan, events)
 
 
 DBT_ASSETS = [dbt_models]

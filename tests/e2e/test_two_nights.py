@@ -22,8 +22,6 @@ opportunity has one, so it changes no mart here.)
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +33,7 @@ from orchestration.generate import export_date, generate_delivery
 from orchestration.ingest.files import discover_files
 from orchestration.settings import load_settings
 from tests.bad_inputs.invariants import manifest_problems, raw_checksums
+from tests.e2e.compare import differing_marts, published_marts
 
 pytestmark = pytest.mark.e2e
 LEADS, SEED, START, MONTHS = 300, 20260701, date(2026, 1, 1), 6
@@ -107,46 +106,11 @@ def test_night_two_loads_only_the_new_files_and_leaves_night_one_as_it_was(night
     assert set(per_night) == {nights["night1_folder"].name, nights["night2_folder"].name}
 
 
-def _normalized(value):
-    """Comparable and hashable: floats to 9 digits (NaN equal to NaN), lists/structs as tuples."""
-    if isinstance(value, float):
-        return "NaN" if math.isnan(value) else round(value, 9)
-    if isinstance(value, (list, tuple)):
-        return tuple(_normalized(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _normalized(v)) for k, v in value.items()))
-    return value
-
-
-def _marts(published: Path) -> dict[str, tuple[list[str], Counter]]:
-    con = duckdb.connect(str(published), read_only=True)
-    try:
-        names = [n for (n,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
-        out = {}
-        for name in names:
-            cur = con.execute(f'select * from marts."{name}"')
-            columns = [d[0] for d in cur.description]
-            out[name] = (columns, Counter(tuple(_normalized(v) for v in row) for row in cur.fetchall()))
-        return out
-    finally:
-        con.close()
-
-
 def test_every_mart_of_night_two_equals_a_rebuild_of_both_nights_from_scratch(nights):
-    incremental, scratch = _marts(nights["night2"].published), _marts(nights["scratch"].published)
+    incremental, scratch = published_marts(nights["night2"].published), published_marts(nights["scratch"].published)
     assert sorted(incremental) == sorted(scratch)
     assert len(incremental) >= 20 and "mart_funnel_cohort" in incremental
-    differing = {}
-    for name, (columns, rows) in incremental.items():
-        if name in BUILD_HISTORY_MARTS:
-            continue
-        scratch_columns, scratch_rows = scratch[name]
-        assert columns == scratch_columns, name
-        if rows != scratch_rows:
-            differing[name] = {"only_after_two_nights": list((rows - scratch_rows).items())[:3],
-                               "only_in_rebuild": list((scratch_rows - rows).items())[:3]}
-    assert differing == {}
+    assert differing_marts(incremental, scratch, skip=BUILD_HISTORY_MARTS) == {}
     cohorts = incremental["mart_funnel_cohort"][1]
     assert sum(cohorts.values()) > 0
     july = date(2026, 7, 1)

@@ -1,0 +1,115 @@
+"""Which dbt nodes a build may keep: clock readers, code fingerprints, the plan on a warehouse.
+
+The whole-build behaviour (kept nights equal rebuilds from scratch) is in
+tests/e2e/test_kept_models.py; these check the rules on the project's real manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.transform import unchanged
+from orchestration.transform.project import ensure_manifest
+
+
+@pytest.fixture(scope="module")
+def manifest():
+    return json.loads(ensure_manifest().read_text(encoding="utf-8"))
+
+
+def _names(manifest, unique_ids):
+    return {manifest["nodes"][u]["name"] for u in unique_ids if u in manifest["nodes"]}
+
+
+def test_models_counting_days_up_to_now_and_everything_below_them_read_the_clock(manifest):
+    clocked = _names(manifest, unchanged.clock_readers(manifest))
+    # as_of() in the model itself
+    assert {"fct_stage_events", "fct_opportunities", "mart_pipeline_forecast"} <= clocked
+    # downstream of fct_stage_events only
+    assert {"mart_stage_velocity", "mart_funnel_period"} <= clocked
+    # the lead chain reads no clock; int_stage_events__opportunities declares its read harmless
+    assert not {"fct_leads", "int_leads__merged", "int_stage_events__opportunities", "dim_date"} & clocked
+
+
+def test_a_clock_read_in_a_comment_does_not_count_and_one_in_sql_does():
+    assert unchanged._reads_clock("select 1 -- unlike current_date\n{# now() #}") is False
+    assert unchanged._reads_clock("select current_date as d") is True
+    assert unchanged._reads_clock("select {{ as_of() }}") is False  # the macro closure catches as_of
+
+
+def test_the_code_fingerprint_follows_the_files_the_vars_and_the_env_vars_dbt_reads(tmp_path, monkeypatch):
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    base = unchanged.code_fingerprint(project)
+    assert unchanged.code_fingerprint(project) == base
+    monkeypatch.setenv("SOMETHING_DBT_NEVER_READS", "x")
+    assert unchanged.code_fingerprint(project) == base
+    monkeypatch.setenv("FUNNEL_BASE_CURRENCY", "EUR")  # read by the project with env_var()
+    assert unchanged.code_fingerprint(project) != base
+    monkeypatch.delenv("FUNNEL_BASE_CURRENCY")
+    assert unchanged.code_fingerprint(project, {"as_of": "2026-07-01"}) != base
+    model = project / "models" / "marts" / "fct_leads.sql"
+    model.write_text(model.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    assert unchanged.code_fingerprint(project) != base
+
+
+@pytest.fixture
+def small_warehouse(manifest, tmp_path):
+    """The relations the ad-spend chain needs, as empty tables: what the plan reads is metadata."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    for uid in ("source.funnel_warehouse.raw.ad_spend",):
+        src = manifest["sources"][uid]
+        con.execute(f'create schema if not exists "{src["schema"]}"')
+        con.execute(f'create table "{src["schema"]}"."{src["name"]}" (_load_id varchar, spend double)')
+    node_ids = [u for u, n in manifest["nodes"].items() if n["name"] == "stg_ads__ad_spend"]
+    for uid in node_ids:
+        node = manifest["nodes"][uid]
+        con.execute(f'create schema if not exists "{node["schema"]}"')
+        con.execute(f'create table "{node["schema"]}"."{node["alias"] or node["name"]}" (x int)')
+    yield con, node_ids
+    con.close()
+
+
+def test_a_node_is_kept_only_while_its_sources_match_what_it_was_built_from(manifest, small_warehouse):
+    con, nodes = small_warehouse
+    plan = unchanged.plan_kept(con, manifest, nodes, "code-1")
+    assert plan.kept == {}  # never built
+    assert unchanged.record_built(con, plan, nodes, "run-1") == 1
+    assert unchanged.plan_kept(con, manifest, nodes, "code-1").kept == dict.fromkeys(nodes, "run-1")
+    assert unchanged.plan_kept(con, manifest, nodes, "code-2").kept == {}  # code changed
+    assert unchanged.plan_kept(con, manifest, nodes, "code-1", allow_keep=False).kept == {}  # opted out
+    con.execute("insert into raw.ad_spend values ('load-2', 10.0)")
+    assert unchanged.plan_kept(con, manifest, nodes, "code-1").kept == {}  # a new load arrived
+    unchanged.record_built(con, unchanged.plan_kept(con, manifest, nodes, "code-1"), nodes, "run-2")
+    assert unchanged.plan_kept(con, manifest, nodes, "code-1").kept == dict.fromkeys(nodes, "run-2")
+    con.execute("delete from raw.ad_spend")  # same load ids gone: the row count tells
+    assert unchanged.plan_kept(con, manifest, nodes, "code-1").kept == {}
+
+
+def test_a_kept_node_whose_table_is_gone_is_rebuilt(manifest, small_warehouse):
+    con, nodes = small_warehouse
+    unchanged.record_built(con, unchanged.plan_kept(con, manifest, nodes, "code-1"), nodes, "run-1")
+    node = manifest["nodes"][nodes[0]]
+    con.execute(f'drop table "{node["schema"]}"."{node["alias"] or node["name"]}"')
+    assert unchanged.plan_kept(con, manifest, nodes, "code-1").kept == {}
+
+
+def test_the_exclusion_names_kept_nodes_by_their_fully_qualified_names(manifest):
+    uid = next(u for u, n in manifest["nodes"].items() if n["name"] == "int_leads__merged")
+    plan = unchanged.KeepPlan({uid: "fp"}, {uid: "run-1"})
+    assert plan.exclude_args(manifest) == ["--exclude", "funnel_warehouse.intermediate.int_leads__merged"]
+    assert unchanged.KeepPlan({}, {}).exclude_args(manifest) == []
+
+
+@pytest.mark.parametrize("value, expected", [(None, True), ("1", True), ("0", False), ("off", False), ("False", False)])
+def test_keeping_is_on_unless_switched_off(monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("FUNNEL_KEEP_UNCHANGED_MODELS", raising=False)
+    else:
+        monkeypatch.setenv("FUNNEL_KEEP_UNCHANGED_MODELS", value)
+    assert unchanged.enabled() is expected
