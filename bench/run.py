@@ -29,7 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 SIZES = {"S": 10_000, "M": 1_000_000, "L": 10_000_000}
 COHORT_STAGES = ("lead", "qualified", "discovery", "proposal", "negotiation", "won")
-DELTA_DIR = "_bench_delta"
+# not "_bench_delta": the ingest skips `_`-folders, so until session 8 the "delta" rebuild loaded
+# nothing and timed a second empty night (the delta run now checks the rows it loaded)
+DELTA_DIR = "bench_delta"
 
 
 def data_root() -> Path:
@@ -168,6 +170,15 @@ def write_delta(landing: Path) -> tuple[Path, int]:
     return dest_dir, total
 
 
+def delta_rows_loaded(out_dir: Path) -> int:
+    """Rows the build loaded from the delta's files (raw._load_manifest of the private warehouse)."""
+    import duckdb
+
+    with duckdb.connect(str(out_dir / "private" / "warehouse.duckdb"), read_only=True) as con:
+        return int(con.execute("select coalesce(sum(rows_loaded), 0) from raw._load_manifest "
+                               "where source_file like ?", [f"{DELTA_DIR}/%"]).fetchone()[0])
+
+
 def quote(c: str) -> str:
     return '"' + c.replace('"', '""') + '"'
 
@@ -180,7 +191,8 @@ def machine() -> dict:
             "loadavg": list(os.getloadavg()), "python": platform.python_version(), "platform": platform.platform()}
 
 
-def bench_size(size: str, reps: int, delta_reps: int, contenders: list[str]) -> dict:
+def bench_size(size: str, reps: int, delta_reps: int, contenders: list[str],
+               nights: tuple[str, ...] = ("empty", "delta")) -> dict:
     landing = ensure_data(size)
     work = data_root() / size / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -224,7 +236,7 @@ def bench_size(size: str, reps: int, delta_reps: int, contenders: list[str]) -> 
         if "build" in contenders and rep < delta_reps and runs[-len(order):] and all(
                 r.get("success", True) for r in runs[-len(order):]):
             out_dir = data_root() / size / f"out_rep{rep}"
-            for kind in ("empty", "delta"):
+            for kind in nights:
                 delta_rows = None
                 if kind == "delta":
                     _, delta_rows = write_delta(landing)
@@ -233,11 +245,14 @@ def bench_size(size: str, reps: int, delta_reps: int, contenders: list[str]) -> 
                     fig, out = run_contender("build", landing, work, out_dir)
                 finally:
                     shutil.rmtree(landing / DELTA_DIR, ignore_errors=True)
+                loaded = delta_rows_loaded(out_dir) if kind == "delta" else None
                 runs.append({"size": size, "rep": rep, "contender": "build", "kind": kind, "load1": load,
-                             "delta_rows": delta_rows, **fig, "success": out.get("success"),
+                             "delta_rows": delta_rows, "delta_rows_loaded": loaded, **fig, "success": out.get("success"),
                              "failures": out.get("failures"), "steps": out.get("steps")})
                 print(f"[{size}] rep {rep} build/{kind} wall {fig['wall_s']:8.2f}s cpu {fig['cpu_s']:8.2f}s "
-                      f"rss {fig['peak_rss_mb']:7.1f}MB (delta rows {delta_rows})", flush=True)
+                      f"rss {fig['peak_rss_mb']:7.1f}MB (delta rows written {delta_rows}, loaded {loaded})", flush=True)
+                if kind == "delta" and loaded != delta_rows:
+                    print(f"[{size}] WARNING: the delta wrote {delta_rows} rows but the build loaded {loaded}", flush=True)
     return {"landing": str(landing), "landing_bytes": sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()),
             "leads": SIZES[size], "runs": runs, "checks": checks}
 
@@ -361,6 +376,8 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="+", default=["S"], choices=list(SIZES))
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--delta-reps", type=int, default=1, help="repetitions that also time empty and +1-day rebuilds")
+    ap.add_argument("--nights", nargs="+", default=["empty", "delta"], choices=["empty", "delta"],
+                    help="rebuilds timed after the full build (with --delta-reps); L: empty alone takes minutes, the delta most of a full build")
     ap.add_argument("--contenders", nargs="+", default=["floor", "build", "pandas"])
     ap.add_argument("--reps-for", nargs="*", default=[], help="per-size override, e.g. M=1")
     ap.add_argument("--no-docs", action="store_true")
@@ -370,7 +387,8 @@ def main() -> None:
     result = {"timestamp": ts, "command": " ".join([".venv/bin/python", "bench/run.py", *sys.argv[1:]]),
               "machine": machine(), "sizes": {}}
     for size in a.sizes:
-        result["sizes"][size] = bench_size(size, int(per_size.get(size, a.reps)), a.delta_reps, a.contenders)
+        result["sizes"][size] = bench_size(size, int(per_size.get(size, a.reps)), a.delta_reps, a.contenders,
+                                           tuple(a.nights))
     result["loadavg_end"] = list(os.getloadavg())
     result["summary"] = summarize(result)
     out = ROOT / "bench" / "results" / f"{ts}.json"

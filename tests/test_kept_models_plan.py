@@ -113,3 +113,39 @@ def test_keeping_is_on_unless_switched_off(monkeypatch, value, expected):
     else:
         monkeypatch.setenv("FUNNEL_KEEP_UNCHANGED_MODELS", value)
     assert unchanged.enabled() is expected
+
+
+def test_only_nodes_whose_every_check_ran_and_passed_are_recorded(manifest, tmp_path):
+    """A failed (or warning) test, or tests that never ran, leave the node unrecorded: rebuilt next night."""
+    from contextlib import contextmanager
+    from types import SimpleNamespace
+
+    import dagster as dg
+
+    from orchestration.assets.transform import KEYS_BY_UNIQUE_ID, _recording_built_nodes
+
+    ids = {n["name"]: u for u, n in manifest["nodes"].items() if n["name"] in ("int_leads__merged", "fct_leads", "dim_stage")}
+    failed, clean, untested = ids["int_leads__merged"], ids["fct_leads"], ids["dim_stage"]
+    checks = {uid: dg.AssetCheckKey(KEYS_BY_UNIQUE_ID[uid], f"test_on_{uid.rsplit('.', 1)[-1]}") for uid in ids.values()}
+    events = [
+        dg.Output(None, output_name="a", metadata={"unique_id": failed}),
+        dg.AssetCheckResult(asset_key=checks[failed].asset_key, check_name=checks[failed].name, passed=False),
+        dg.Output(None, output_name="b", metadata={"unique_id": clean}),
+        dg.AssetCheckResult(asset_key=checks[clean].asset_key, check_name=checks[clean].name, passed=True),
+        dg.Output(None, output_name="c", metadata={"unique_id": untested}),
+    ]
+    path = tmp_path / "w.duckdb"
+
+    @contextmanager
+    def connect():
+        con = duckdb.connect(str(path))
+        try:
+            yield con
+        finally:
+            con.close()
+
+    plan = unchanged.KeepPlan({uid: f"fp-{uid}" for uid in ids.values()}, {})
+    context = SimpleNamespace(selected_asset_check_keys=set(checks.values()), run_id="run-1", log=None)
+    assert list(_recording_built_nodes(context, SimpleNamespace(connect=connect), plan, iter(events))) == events
+    with duckdb.connect(str(path)) as con:
+        assert con.execute(f"select unique_id, run_id from {unchanged.STATE_TABLE}").fetchall() == [(clean, "run-1")]

@@ -7,6 +7,7 @@ import shutil
 from datetime import date
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.resources import WRITER_POOL, WarehouseResource
@@ -131,25 +132,29 @@ def _recording_built_nodes(context: dg.AssetExecutionContext, warehouse: Warehou
                            plan: unchanged.KeepPlan, events):
     """Pass dbt's events on; then record what every node built cleanly was built from.
 
-    A node with a failed test (error or warning) is not recorded, so it is rebuilt and tested again
-    next time instead of being kept with its failure out of sight. Recorded also when dbt fails:
-    the nodes it finished hold tonight's data.
+    Clean: dbt built it and every check on it ran and passed. A node with a failed test (error or
+    warning), or whose tests never ran (dbt was stopped), is not recorded, so it is rebuilt and
+    tested again next time instead of being kept with a failure out of sight. Recorded also when
+    dbt fails: the nodes it finished hold tonight's data.
     """
-    built, failed_checks = set(), set()
+    checks_of: dict[dg.AssetKey, set[dg.AssetCheckKey]] = {}
+    for check_key in context.selected_asset_check_keys:
+        checks_of.setdefault(check_key.asset_key, set()).add(check_key)
+    built, passed = set(), set()
     try:
         for event in events:
-            if _event_unique_id(event) in plan.kept:
-                pass
-            elif isinstance(event, (dg.Output, dg.AssetMaterialization)):
-                built.add(_event_unique_id(event))
-            elif isinstance(event, dg.AssetCheckResult) and not event.passed:
-                failed_checks.add(UNIQUE_IDS_BY_KEY.get(event.asset_key))
+            unique_id = _event_unique_id(event)
+            if unique_id and unique_id not in plan.kept:
+                built.add(unique_id)
+            elif isinstance(event, dg.AssetCheckResult) and event.passed:
+                passed.add(dg.AssetCheckKey(event.asset_key, event.check_name))
             yield event
     finally:
+        clean = {uid for uid in built if checks_of.get(KEYS_BY_UNIQUE_ID.get(uid), set()) <= passed}
         try:
             with warehouse.connect() as con:
-                unchanged.record_built(con, plan, built - failed_checks, context.run_id)
-        except Exception as exc:  # noqa: BLE001 - a lost record only means a rebuild next time
+                unchanged.record_built(con, plan, clean, context.run_id)
+        except (duckdb.Error, OSError) as exc:  # a lost record only means a rebuild next time
             context.log.warning(f"could not record the dbt nodes built ({exc}): they will be rebuilt next time")
 
 
