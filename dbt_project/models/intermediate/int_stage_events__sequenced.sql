@@ -1,0 +1,213 @@
+-- One row per entity x stage entry (submissions, leads, opportunities, accounts), including the
+-- stages an entity skipped (synthesized, is_skipped_stage) and `lost` entries.
+-- Skipped stages: an entity that reached a stage has passed every earlier stage of its own part of
+-- the funnel (from its entity type's first stage on); such a stage is entered when the first later
+-- stage was entered, and is ordered just before that entry.
+-- Exit = the next entry's entered_at; for the entity's last entry, the time its journey continued
+-- in another record (handoff: submission -> lead -> opportunity), else null (current stage).
+-- Everything of marts.fct_stage_events but days_in_stage, the one column that moves with the clock:
+-- kept apart so that a night whose sources did not change keeps this table (the window functions
+-- over every entry) and only recomputes the ages (orchestration/transform/unchanged.py).
+
+with
+
+events as (
+
+    select * from {{ ref('int_stage_events__unioned') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('int_funnel_stages') }}
+
+),
+
+entity_type_first_stage as (
+
+    select entity_type, min(stage_order) as first_stage_order
+    from stages
+    where is_ordered
+    group by entity_type
+
+),
+
+numbered as (
+
+    select
+        events.*,
+        row_number() over (
+            partition by events.entity_type, events.entity_id
+            order by events.entered_at, events.source_sequence, events.stage_order, events.stage_key
+        ) as observed_sequence
+    from events
+
+),
+
+entities as (
+
+    select
+        numbered.entity_type,
+        numbered.entity_id,
+        max(numbered.lead_id) as lead_id,
+        max(numbered.handoff_at) as handoff_at,
+        max(numbered.stage_order) as max_stage_order
+    from numbered
+    group by numbered.entity_type, numbered.entity_id
+
+),
+
+skipped_candidates as (
+
+    select
+        entities.entity_type,
+        entities.entity_id,
+        entities.lead_id,
+        entities.handoff_at,
+        stages.stage_key,
+        stages.stage_order
+    from entities
+    inner join entity_type_first_stage
+        on entities.entity_type = entity_type_first_stage.entity_type
+    inner join stages
+        on stages.stage_order >= entity_type_first_stage.first_stage_order
+        and stages.stage_order < entities.max_stage_order
+    where not exists (
+        select 1 from numbered
+        where numbered.entity_type = entities.entity_type
+            and numbered.entity_id = entities.entity_id
+            and numbered.stage_key = stages.stage_key
+    )
+
+),
+
+skipped as (
+
+    -- entered with the first later-stage entry (the lowest observed_sequence among later stages)
+    select
+        skipped_candidates.entity_type,
+        skipped_candidates.entity_id,
+        skipped_candidates.lead_id,
+        skipped_candidates.stage_key,
+        skipped_candidates.stage_order,
+        anchor.entered_at,
+        'skipped_stage' as event_source,
+        anchor.observed_sequence as anchor_sequence,
+        true as is_skipped_stage,
+        skipped_candidates.handoff_at
+    from skipped_candidates
+    inner join (
+        select
+            later.entity_type,
+            later.entity_id,
+            candidates.stage_key,
+            min(later.observed_sequence) as observed_sequence
+        from skipped_candidates as candidates
+        inner join numbered as later
+            on later.entity_type = candidates.entity_type
+            and later.entity_id = candidates.entity_id
+            and later.stage_order > candidates.stage_order
+        group by later.entity_type, later.entity_id, candidates.stage_key
+    ) as first_later
+        on skipped_candidates.entity_type = first_later.entity_type
+        and skipped_candidates.entity_id = first_later.entity_id
+        and skipped_candidates.stage_key = first_later.stage_key
+    inner join numbered as anchor
+        on anchor.entity_type = first_later.entity_type
+        and anchor.entity_id = first_later.entity_id
+        and anchor.observed_sequence = first_later.observed_sequence
+
+),
+
+all_entries as (
+
+    select
+        numbered.entity_type,
+        numbered.entity_id,
+        entities.lead_id,
+        numbered.stage_key,
+        numbered.stage_order,
+        numbered.entered_at,
+        numbered.event_source,
+        numbered.observed_sequence as anchor_sequence,
+        false as is_skipped_stage,
+        entities.handoff_at
+    from numbered
+    inner join entities
+        on numbered.entity_type = entities.entity_type
+        and numbered.entity_id = entities.entity_id
+
+    union all
+
+    select * from skipped
+
+),
+
+sequenced as (
+
+    select
+        all_entries.*,
+        row_number() over (
+            partition by entity_type, entity_id
+            order by anchor_sequence, case when is_skipped_stage then 0 else 1 end, stage_order
+        ) as event_sequence
+    from all_entries
+
+),
+
+with_exit as (
+
+    select
+        sequenced.*,
+        lead(entered_at) over (
+            partition by entity_type, entity_id order by event_sequence
+        ) as next_entered_at,
+        row_number() over (
+            partition by entity_type, entity_id, stage_key order by event_sequence
+        ) as entry_number
+    from sequenced
+
+),
+
+timed as (
+
+    select
+        with_exit.*,
+        case
+            when next_entered_at is not null then next_entered_at
+            when handoff_at is not null and handoff_at > entered_at then handoff_at
+            when handoff_at is not null then entered_at
+        end as exited_at
+    from with_exit
+
+),
+
+final as (
+
+    select
+        -- ids
+        cast({{ dbt.concat(["entity_type", "':'", "entity_id", "':'", dbt.safe_cast("event_sequence", dbt.type_string())]) }} as {{ dbt.type_string() }}) as stage_event_id,
+        cast(entity_type as {{ dbt.type_string() }}) as entity_type,
+        cast(entity_id as {{ dbt.type_string() }}) as entity_id,
+        cast(lead_id as {{ dbt.type_string() }}) as lead_id,
+
+        -- stage
+        cast(stage_key as {{ dbt.type_string() }}) as stage_key,
+        cast(stage_order as {{ dbt.type_int() }}) as stage_order,
+        cast(event_sequence as {{ dbt.type_int() }}) as event_sequence,
+        cast(entry_number as {{ dbt.type_int() }}) as entry_number,
+        cast(event_source as {{ dbt.type_string() }}) as event_source,
+        is_skipped_stage,
+        exited_at is null as is_current_stage,
+
+        -- timestamps
+        entered_at,
+        exited_at,
+        {{ reporting_date('entered_at') }} as entered_date,
+        {{ reporting_month('entered_at') }} as entered_month
+
+    from timed
+
+)
+
+select * from final
