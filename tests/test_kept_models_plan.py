@@ -150,3 +150,28 @@ def test_only_nodes_whose_every_check_ran_and_passed_are_recorded(manifest, tmp_
     assert list(_recording_built_nodes(context, SimpleNamespace(connect=connect), plan, iter(events))) == events
     with duckdb.connect(str(path)) as con:
         assert con.execute(f"select unique_id, run_id from {unchanged.STATE_TABLE}").fetchall() == [(clean, "run-1")]
+
+
+def test_kept_outputs_come_after_what_they_depend_on_and_before_what_depends_on_them(manifest):
+    """Dagster refuses a multi-asset that yields an asset before its dependency. On real exports a
+    view under a kept snapshot is rebuilt (its warning test kept it unrecorded), and dbt may run an
+    unrelated model first: the kept snapshot must wait for the view, and precede its own child."""
+    import dagster as dg
+
+    from orchestration.assets.transform import ANCESTORS, _with_kept_outputs
+
+    ids = {n["name"]: u for u, n in manifest["nodes"].items()
+           if n["name"] in ("snap_crm__opportunities", "stg_crm__opportunities", "stg_ads__ad_spend",
+                            "int_stage_events__opportunities", "dim_stage")}
+    kept = {ids["snap_crm__opportunities"]: "run-1", ids["dim_stage"]: "run-1"}
+    plan = unchanged.KeepPlan({uid: "fp" for uid in ids.values()}, kept)
+    dbt_order = ["stg_ads__ad_spend", "stg_crm__opportunities", "int_stage_events__opportunities"]
+    events = [dg.Output(None, output_name=name, metadata={"unique_id": ids[name]}) for name in dbt_order]
+    yielded = [getattr(e.metadata["unique_id"], "value", e.metadata["unique_id"])
+               for e in _with_kept_outputs(plan, iter(events), set())]
+    names = [manifest["nodes"][u]["name"] for u in yielded]
+    assert sorted(names) == sorted(ids)
+    assert names.index("stg_crm__opportunities") < names.index("snap_crm__opportunities") \
+        < names.index("int_stage_events__opportunities")
+    for i, uid in enumerate(yielded):  # nothing before one of its own dependencies
+        assert not ANCESTORS[uid] & set(yielded[i + 1:]), names[i]

@@ -122,6 +122,7 @@ KEYS_BY_UNIQUE_ID = {uid: _TRANSLATOR.get_asset_key(node) for uid, node in MANIF
                      if node["resource_type"] in unchanged.KEPT_TYPES}
 UNIQUE_IDS_BY_KEY = {key: uid for uid, key in KEYS_BY_UNIQUE_ID.items()}
 TOPOLOGICAL_INDEX = {uid: i for i, uid in enumerate(unchanged.topological_order(MANIFEST))}
+ANCESTORS = unchanged.ancestors(MANIFEST)
 
 
 def _selected_unique_ids(context: dg.AssetExecutionContext) -> list[str]:
@@ -170,20 +171,27 @@ def _kept_output(plan: unchanged.KeepPlan, unique_id: str) -> dg.Output:
 
 
 def _with_kept_outputs(plan: unchanged.KeepPlan, events, selected_checks):
-    """dbt's events with the kept nodes' outputs merged in dependency order (Dagster requires a
-    multi-asset to yield an asset after the assets it depends on; dbt yields in that order), then
-    the results of the kept nodes' checks dbt did not run.
+    """dbt's events with the kept nodes' outputs merged in, then the results of the kept nodes'
+    checks dbt did not run.
 
-    Those results are carried over, not re-evaluated: a node is only recorded (and so kept) when
-    every check on it passed, on the table it still holds (``carried_over_from_run``).
+    Dagster requires a multi-asset to yield an asset after the assets it depends on. dbt yields in
+    an order that respects its graph, so a kept node is yielded just before the first dbt output
+    that depends on it (by then dbt has yielded everything the kept node depends on), and the rest
+    at the end, all in dependency order. A kept node can depend on a rebuilt one: a view rebuilt
+    because a warning test on it was not recorded, under a kept snapshot.
+
+    The check results are carried over, not re-evaluated: a node is only recorded (and so kept)
+    when every check on it passed, on the table it still holds (``carried_over_from_run``).
     """
     waiting = sorted(plan.kept, key=TOPOLOGICAL_INDEX.__getitem__)
     reported = set()
     for event in events:
         uid = _event_unique_id(event)
-        if uid in TOPOLOGICAL_INDEX:
-            while waiting and TOPOLOGICAL_INDEX[waiting[0]] < TOPOLOGICAL_INDEX[uid]:
-                yield _kept_output(plan, waiting.pop(0))
+        if uid in ANCESTORS and waiting:
+            needed = [k for k in waiting if k in ANCESTORS[uid]]
+            for unique_id in needed:
+                waiting.remove(unique_id)
+                yield _kept_output(plan, unique_id)
         if isinstance(event, dg.AssetCheckResult):
             reported.add(dg.AssetCheckKey(event.asset_key, event.check_name))
         yield event

@@ -134,6 +134,15 @@ def topological_order(manifest: Mapping) -> list[str]:
     return order
 
 
+def ancestors(manifest: Mapping) -> dict[str, frozenset[str]]:
+    """Every node each node depends on, directly or through others (sources left out)."""
+    out: dict[str, frozenset[str]] = {}
+    for uid in topological_order(manifest):
+        parents = [p for p in manifest["nodes"][uid].get("depends_on", {}).get("nodes", []) if p in manifest["nodes"]]
+        out[uid] = frozenset(parents).union(*(out.get(p, frozenset()) for p in parents))
+    return out
+
+
 def upstream_sources(manifest: Mapping, unique_id: str, cache: dict[str, frozenset[str]]) -> frozenset[str]:
     """Every dbt source a node reads, directly or through other nodes."""
     if unique_id in cache:

@@ -64,3 +64,21 @@ def test_the_contract_marts_exist(published):
     con.close()
     assert {"fct_stage_events", "fct_leads", "fct_opportunities", "mart_funnel_cohort", "mart_root_cause",
             "mart_campaign_performance", "mart_alerts"} <= names
+
+
+def test_a_second_night_on_the_real_export_keeps_what_it_can_and_publishes_the_same_paths(published):
+    """The real export has warning tests (owners missing from User.csv): their models are never
+    recorded, so they are rebuilt every night while the models over them are kept. The second build
+    must succeed (Dagster: a kept snapshot under a rebuilt view) and publish the same stage paths."""
+    out = published.parent
+    landing = out.parent / "landing"
+    proc = subprocess.run([sys.executable, "-m", "orchestration.cli", "build", "--landing", str(landing), "--out",
+                           str(out)], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with duckdb.connect(str(out / "private" / "warehouse.duckdb"), read_only=True) as con:
+        runs = dict(con.execute("select split_part(unique_id, '.', 3), run_id from build_state.dbt_node_inputs").fetchall())
+        first_run = runs["int_leads__merged"]
+        # stg_crm__opportunities carries a warning test: never recorded, rebuilt each night
+        assert "stg_crm__opportunities" not in runs and runs["snap_crm__opportunities"] == first_run
+        assert runs["fct_stage_events"] != first_run  # reads the clock: rebuilt
+    test_every_opportunity_stage_path_matches_its_history(published)
