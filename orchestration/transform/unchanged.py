@@ -15,12 +15,14 @@ model, seed or snapshot is *kept* — left out of tonight's ``dbt build`` — wh
   sources by row count and a hash of every row;
 - its table or view still exists.
 
-Otherwise it is rebuilt, and dbt rebuilds what depends on it. The fingerprint each node was built
-from is recorded (``build_state.dbt_node_inputs``) only for nodes dbt reports as built, so a node
-that failed, or was skipped because something upstream failed, is rebuilt on the next build.
+Otherwise it is rebuilt (whatever reads a changed source, directly or not, has changed inputs
+too). The fingerprint each node was built from is recorded (``build_state.dbt_node_inputs``) only
+for nodes dbt built and whose checks all passed, so a node that failed, warned, or was skipped
+because something upstream failed, is rebuilt on the next build.
 ``FUNNEL_KEEP_UNCHANGED_MODELS=0``, ``--full-refresh`` and backfills rebuild everything.
-Tests of a kept model are not re-run (dbt's indirect selection leaves them out with it): its table
-and the data it was tested on are the ones the last build tested.
+A test whose models are all kept is not re-run: its result is carried over from the run that
+built them (a node is recorded only when every check on it ran and passed). A test between a kept
+and a rebuilt model runs (orchestration/assets/transform.py passes ``--indirect-selection cautious``).
 """
 
 from __future__ import annotations
