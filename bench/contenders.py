@@ -200,12 +200,10 @@ def run_build(landing: Path, out: Path) -> dict:
     for st in steps.values():
         if "start" in st and "end" in st:
             st["seconds"] = st["end"] - st["start"]
-    # dbt's own per-node timings (run_results.json of this run's target dir)
-    dbt_nodes = []
-    target = Path(__file__).resolve().parents[1] / "dbt_project" / "target"
-    for rr in sorted(target.glob(f"*{outcome.run_id[:7]}*/run_results.json")):
-        for r in json.loads(rr.read_text())["results"]:
-            dbt_nodes.append([r["unique_id"], round(r.get("execution_time") or 0, 3)])
+    # dbt's own per-node timings, from the materializations (dagster-dbt's "Execution Duration");
+    # run_results.json is no longer written (`dbt build --no-write-json`), and kept models have none
+    dbt_nodes = [[key, round(float(meta["Execution Duration"]), 3)]
+                 for key, meta in outcome.materializations.items() if meta.get("Execution Duration") is not None]
     dbt_nodes.sort(key=lambda x: -x[1])
     return {"success": outcome.success, "failures": outcome.failures, "failed_checks": outcome.failed_checks,
             "seconds": total, "import_seconds": t_import, "steps": steps,
