@@ -69,6 +69,8 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
         "dagster/row_count": sum(result.tables.values()),
         "table_rows": dg.MetadataValue.md("| table | rows |\n|---|---|\n" + preview),
         "previous_version": str(result.previous_version) if result.previous_version else "none",
+        # unchanged since the previous file (same digest): copied with it, not written again
+        "tables_carried_over": len(result.carried_over),
         "duration_s": round(time.monotonic() - started, 2),
     })
 

@@ -7,6 +7,15 @@ that opens the path gets the old or the new build, never a half-written one, and
 already has the old file open keeps reading it. The previous file is kept (hard link) under
 ``versions/`` for ``funnel rollback``.
 
+Unchanged tables are not rewritten. Writing a table into the new file (compressing it in the old
+storage format) is most of a publish, and most marts are the same as last night (kept models).
+So each table's content digest (row count, sum of its rows' hashes, column names and types) is
+recorded in ``meta.build_info.table_digests``; the next publish starts from a byte copy of the
+current file (the copy is the new file, never the one readers have open) and rewrites only the
+tables whose digest differs. A digest that cannot be read, another storage version or any other
+surprise means a fresh file, as before. The previous file's own digests describe what it holds, so
+a file rolled back by hand is compared as it is, not as the warehouse remembers it.
+
 Storage format: written with DuckDB's v1.0.0 storage version (format 64) so that BI drivers
 bundling DuckDB 0.10 or newer (DBeaver/JDBC, Metabase's DuckDB driver, ODBC builds, duckdb-engine)
 can open it; checked with clients 0.10.3, 1.0.0 … 1.4.1 and 2.0, while 0.9.2 cannot (docs/bi.md).
@@ -14,10 +23,12 @@ can open it; checked with clients 0.10.3, 1.0.0 … 1.4.1 and 2.0, while 0.9.2 c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,6 +49,8 @@ class PublishResult:
     build_id: str
     tables: dict[str, int]
     previous_version: Path | None
+    # tables taken unchanged from the previous file instead of being written again
+    carried_over: list[str] = field(default_factory=list)
 
 
 def new_build_id(run_id: str | None = None, now: datetime | None = None) -> str:
@@ -82,11 +95,12 @@ def publish_marts(warehouse: Path, out_dir: Path, build_id: str, *, keep_version
     tmp = out_dir / f".{PUBLISHED_NAME}.{build_id}.tmp"
     remove_leftovers(out_dir)
     tables: dict[str, int] = {}
+    carried: list[str] = []
     with spill_folder(out_dir) as spill:
         con = duckdb.connect()
         try:
             limit_memory(con, spill)
-            _copy_bi_schemas(con, warehouse, tmp, build_id, tables, extra_info)
+            _copy_bi_schemas(con, warehouse, final, tmp, build_id, tables, carried, extra_info)
         except BaseException:
             con.close()
             _remove(tmp)
@@ -100,31 +114,105 @@ def publish_marts(warehouse: Path, out_dir: Path, build_id: str, *, keep_version
         _remove(tmp)
         raise
     _fsync_dir(out_dir)
-    return PublishResult(final, build_id, tables, previous)
+    return PublishResult(final, build_id, tables, previous, carried)
 
 
-def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, tmp: Path, build_id: str,
-                     tables: dict[str, int], extra_info: dict | None) -> None:
-    """Copy every table of the BI-facing schemas of ``warehouse`` into the new file ``tmp``."""
+def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, final: Path, tmp: Path, build_id: str,
+                     tables: dict[str, int], carried: list[str], extra_info: dict | None) -> None:
+    """Fill the new file ``tmp`` with every table of the BI-facing schemas of ``warehouse``.
+
+    Starts from a copy of the published ``final`` when its digests can be trusted, and then
+    writes only the tables that differ; otherwise from an empty file.
+    """
     con.execute("set enable_progress_bar = false")
     con.execute(f"attach {quote_literal(str(warehouse))} as src (read_only)")
-    con.execute(f"attach {quote_literal(str(tmp))} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
+    digests = {f"{schema}.{name}": table_digest(con, "src", schema, name)
+               for schema in BI_SCHEMAS for name in _table_names(con, "src", schema)}
+    previous = _previous_digests(final)
+    if previous is not None:
+        shutil.copyfile(final, tmp)
+        con.execute(f"attach {quote_literal(str(tmp))} as pub")
+        if _storage_version(con, "pub") != STORAGE_VERSION:
+            con.execute("detach pub")
+            _remove(tmp)
+            previous = None
+    if previous is None:
+        con.execute(f"attach {quote_literal(str(tmp))} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
+        previous = {}
+    con.execute("drop schema if exists pub.meta cascade")
     for schema in BI_SCHEMAS:
         con.execute(f"create schema if not exists pub.{quote_ident(schema)}")
-        names = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'src' and schema_name = ? order by 1",
-            [schema]).fetchall()]
-        for name in names:
+        for name in _table_names(con, "pub", schema):  # gone from the warehouse, or to be rewritten
+            key = f"{schema}.{name}"
+            if digests.get(key) is None or previous.get(key) != digests[key]:
+                con.execute(f"drop table pub.{quote_ident(schema)}.{quote_ident(name)}")
+        present = set(_table_names(con, "pub", schema))
+        for name in _table_names(con, "src", schema):
+            key = f"{schema}.{name}"
+            tables[key] = digests[key]["rows"]
+            if name in present:
+                carried.append(key)
+                continue
             src, dst = f"src.{quote_ident(schema)}.{quote_ident(name)}", f"pub.{quote_ident(schema)}.{quote_ident(name)}"
             con.execute(f"create table {dst} as select * from {src}")
-            tables[f"{schema}.{name}"] = con.execute(f"select count(*) from {dst}").fetchone()[0]
-    con.execute("create schema if not exists pub.meta")
-    con.execute("create table pub.meta.build_info (build_id varchar, published_at timestamp, tables json, info json)")
-    con.execute("insert into pub.meta.build_info values (?, ?, ?, ?)",
-                [build_id, datetime.now(timezone.utc).replace(tzinfo=None), json.dumps(tables), json.dumps(extra_info or {})])
+            written = con.execute(f"select count(*) from {dst}").fetchone()[0]
+            if written != tables[key]:
+                raise RuntimeError(f"publishing {key} wrote {written} rows, the warehouse holds {tables[key]}")
+    con.execute("create schema pub.meta")
+    con.execute("create table pub.meta.build_info "
+                "(build_id varchar, published_at timestamp, tables json, info json, table_digests json)")
+    con.execute("insert into pub.meta.build_info values (?, ?, ?, ?, ?)",
+                [build_id, datetime.now(timezone.utc).replace(tzinfo=None), json.dumps(tables),
+                 json.dumps(extra_info or {}), json.dumps(digests)])
     con.execute("checkpoint pub")
     con.execute("detach pub")
     con.execute("detach src")
+
+
+def table_digest(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> dict:
+    """Row count, sum of the rows' hashes and a hash of the column names and types of one table.
+
+    A sum, not an XOR: two equal rows would cancel out of an XOR. DuckDB's ``hash`` is the same in
+    every process of one DuckDB version; another version gives other sums, i.e. a full rewrite.
+    """
+    columns = con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, name]).fetchall()
+    relation = f"{quote_ident(database)}.{quote_ident(schema)}.{quote_ident(name)}"
+    rows, total = con.execute(
+        f"select count(*), coalesce(sum(hash(t)::hugeint), 0)::varchar from {relation} as t").fetchone()
+    return {"rows": rows, "hash_sum": total,
+            "columns": hashlib.sha256(json.dumps(columns).encode()).hexdigest()[:16],
+            "duckdb": duckdb.__version__}
+
+
+def _table_names(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by 1",
+        [database, schema]).fetchall()]
+
+
+def _storage_version(con: duckdb.DuckDBPyConnection, database: str) -> str:
+    tags = con.execute("select tags from duckdb_databases() where database_name = ?", [database]).fetchone()[0]
+    return str((tags or {}).get("storage_version", "")).rstrip("+")
+
+
+def _previous_digests(final: Path) -> dict | None:
+    """The published file's table digests, or None when there is no file or it has none."""
+    if not final.exists():
+        return None
+    try:
+        con = duckdb.connect(str(final), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("select table_digests from meta.build_info").fetchone()
+        return json.loads(row[0]) if row and row[0] else None
+    except (duckdb.Error, ValueError):  # an older file without the column, or no build_info at all
+        return None
+    finally:
+        con.close()
 
 
 def _remove(tmp: Path) -> None:

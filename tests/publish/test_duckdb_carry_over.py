@@ -1,0 +1,138 @@
+"""Unchanged marts are carried over from the previous published file instead of being written again.
+
+Every test compares the published file with the warehouse table by table (independently of the
+digests the publisher uses), so a table wrongly carried over fails here.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.publish.duckdb_file import publish_marts, rollback
+
+
+def _warehouse(path, tables: dict[str, str]) -> None:
+    """A private warehouse whose marts schema holds exactly ``tables`` (name -> select)."""
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    for name, select in tables.items():
+        con.execute(f"create table marts.{name} as {select}")
+    con.close()
+
+
+def _same_content(warehouse, published) -> set[str]:
+    """Names of the marts of ``published``, after checking each equals the warehouse's, row for row."""
+    con = duckdb.connect()
+    con.execute(f"attach '{warehouse}' as w (read_only)")
+    con.execute(f"attach '{published}' as p (read_only)")
+    names = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = 'p' and schema_name = 'marts'").fetchall()}
+    expected = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = 'w' and schema_name = 'marts'").fetchall()}
+    assert names == expected
+    for name in names:
+        for a, b in (("w", "p"), ("p", "w")):
+            missing = con.execute(f"select count(*) from (select * from {a}.marts.{name} except all "
+                                  f"select * from {b}.marts.{name})").fetchone()[0]
+            assert missing == 0, f"{name}: {missing} rows of {a} not in {b}"
+        types = [con.execute("select data_type from duckdb_columns() where database_name = ? and table_name = ? "
+                             "order by column_index", [db, name]).fetchall() for db in ("w", "p")]
+        assert types[0] == types[1], name
+    con.close()
+    return names
+
+
+BIG = "select range as id, 'lead ' || range as label from range(200000)"
+
+
+def test_only_the_changed_mart_is_written_again(tmp_path):
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    _warehouse(wh, {"fct_leads": BIG, "fct_stage_events": "select range as n from range(10)"})
+    first = publish_marts(wh, out, "20260101T000000Z-first")
+    assert first.carried_over == []
+    _warehouse(wh, {"fct_leads": BIG, "fct_stage_events": "select range + 1 as n from range(10)"})
+    second = publish_marts(wh, out, "20260102T000000Z-second")
+    assert second.carried_over == ["marts.fct_leads"]
+    assert second.tables == {"marts.fct_leads": 200000, "marts.fct_stage_events": 10}
+    assert _same_content(wh, out / "funnel.duckdb") == {"fct_leads", "fct_stage_events"}
+    # still the storage format old BI drivers read
+    con = duckdb.connect()
+    con.execute(f"attach '{out / 'funnel.duckdb'}' as p (read_only)")
+    tags = con.execute("select tags from duckdb_databases() where database_name = 'p'").fetchone()[0]
+    assert tags["storage_version"].startswith("v1.0.0")
+    con.close()
+
+
+def test_a_mart_gone_from_the_warehouse_is_gone_from_the_file_and_a_new_one_appears(tmp_path):
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    _warehouse(wh, {"a": BIG, "b": "select 1 as x"})
+    publish_marts(wh, out, "20260101T000000Z-first")
+    _warehouse(wh, {"a": BIG, "c": "select 2 as y"})
+    result = publish_marts(wh, out, "20260102T000000Z-second")
+    assert result.carried_over == ["marts.a"]
+    assert _same_content(wh, out / "funnel.duckdb") == {"a", "c"}
+
+
+def test_same_values_under_another_column_type_or_name_are_written_again(tmp_path):
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    _warehouse(wh, {"a": "select range::integer as n from range(5)", "b": "select range as n from range(5)"})
+    publish_marts(wh, out, "20260101T000000Z-first")
+    _warehouse(wh, {"a": "select range::bigint as n from range(5)", "b": "select range as m from range(5)"})
+    result = publish_marts(wh, out, "20260102T000000Z-second")
+    assert result.carried_over == []
+    assert _same_content(wh, out / "funnel.duckdb") == {"a", "b"}
+
+
+def test_duplicate_rows_count_in_the_digest(tmp_path):
+    """Two equal rows added would cancel out of an XOR of row hashes; the digest must still differ."""
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    _warehouse(wh, {"a": "select * from (values (1), (2)) t(n)"})
+    publish_marts(wh, out, "20260101T000000Z-first")
+    _warehouse(wh, {"a": "select * from (values (1), (2), (3), (3)) t(n)"})
+    result = publish_marts(wh, out, "20260102T000000Z-second")
+    assert result.carried_over == []
+    assert _same_content(wh, out / "funnel.duckdb") == {"a"}
+
+
+def test_after_a_rollback_the_file_is_compared_as_it_is(tmp_path):
+    """The rolled-back file's own digests say what it holds: the warehouse's newer table is written."""
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    _warehouse(wh, {"a": "select range as n from range(3)"})
+    publish_marts(wh, out, "20260101T000000Z-first")
+    _warehouse(wh, {"a": "select range as n from range(5)"})
+    publish_marts(wh, out, "20260102T000000Z-second")
+    rollback(out)  # funnel.duckdb holds 3 rows again; the warehouse 5
+    result = publish_marts(wh, out, "20260103T000000Z-third")
+    assert result.carried_over == []
+    assert _same_content(wh, out / "funnel.duckdb") == {"a"}
+
+
+def test_a_file_without_digests_is_replaced_by_a_fresh_one(tmp_path):
+    """A file published before digests existed (no table_digests column): nothing is carried over."""
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    _warehouse(wh, {"a": BIG})
+    publish_marts(wh, out, "20260101T000000Z-first")
+    con = duckdb.connect(str(out / "funnel.duckdb"))
+    con.execute("alter table meta.build_info drop column table_digests")
+    con.execute("insert into marts.a values (-1, 'edited by hand')")
+    con.close()
+    result = publish_marts(wh, out, "20260102T000000Z-second")
+    assert result.carried_over == []
+    assert _same_content(wh, out / "funnel.duckdb") == {"a"}
+
+
+def test_the_file_does_not_grow_night_after_night(tmp_path):
+    """Dropped tables leave free blocks that the next night's tables reuse."""
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    sizes = []
+    for night in range(6):
+        _warehouse(wh, {"kept": BIG, "changing": f"select range + {night} as id, 'x' || range as s from range(300000)"})
+        result = publish_marts(wh, out, f"2026010{night + 1}T000000Z-n{night}")
+        assert result.carried_over == ([] if night == 0 else ["marts.kept"])
+        sizes.append((out / "funnel.duckdb").stat().st_size)
+    assert _same_content(wh, out / "funnel.duckdb") == {"changing", "kept"}
+    # measured: it alternates between the fresh size and ~1.5x it (a table is written before the
+    # blocks freed by its old version can be reused), and never goes beyond
+    assert max(sizes) <= 2 * sizes[0], sizes
+    assert max(sizes[3:]) <= max(sizes[:3]), sizes
