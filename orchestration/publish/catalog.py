@@ -69,6 +69,18 @@ def open_published(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
 
 
+def read_table_digests(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Per table (``marts.<name>``) the content digest the publish recorded; {} for an older file."""
+    try:
+        row = con.execute("select table_digests from meta.build_info").fetchone()
+    except duckdb.Error:  # a file published before digests existed
+        return {}
+    try:
+        return json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        return {}
+
+
 def read_build(con: duckdb.DuckDBPyConnection) -> PublishedBuild:
     """The build id (from ``meta.build_info``) and every table of schema ``marts`` with its columns."""
     try:

@@ -19,11 +19,20 @@ written as exact ``DECIMAL(38,0)`` rather than the lossy ``DOUBLE`` DuckDB would
 ``manifest.json``: the build id, and per mart its columns (name, type in the files, dbt
 description), row count, files (path, rows, bytes) and partitioning — enough for a loader to
 check it got everything.
+
+A mart whose content digest (``meta.build_info.table_digests`` of the published file, see
+``duckdb_file``) equals the one the current export recorded is not written again: its files are
+hard-linked from the current version into the new one (Parquet files are never modified, so two
+versions can share them). Such files carry the build id of the export that wrote them in their
+key/value metadata; the manifest says which (``written_by_build``) next to the build id of the
+export.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,7 +41,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.publish import folder_swap
-from orchestration.publish.catalog import MARTS_SCHEMA, Mart, PublishedBuild, open_published, read_build
+from orchestration.publish.catalog import (MARTS_SCHEMA, Mart, PublishedBuild, open_published, read_build,
+                                          read_table_digests)
 from orchestration.publish.descriptions import MartDoc, mart_docs
 from orchestration.sql import quote_ident, quote_literal
 
@@ -50,6 +60,9 @@ class MartExport:
     rows: int
     files: list[dict] = field(default_factory=list)
     partitioning: dict | None = None
+    digest: dict | None = None  # the mart's content digest in the published file (None: older file)
+    written_by_build: str = ""  # the export that wrote the files (an earlier one when carried over)
+    carried_over: bool = False
 
 
 @dataclass
@@ -67,6 +80,10 @@ class ParquetExport:
     @property
     def files(self) -> int:
         return sum(len(m.files) for m in self.marts.values())
+
+    @property
+    def carried_over(self) -> list[str]:
+        return sorted(m.name for m in self.marts.values() if m.carried_over)
 
 
 def partition_source(mart: Mart) -> str | None:
@@ -93,12 +110,18 @@ def export_parquet(published: Path, out_dir: Path, *, partition_rows: int = PART
     """Export every mart of ``published`` to ``<out_dir>/parquet`` and swap it in atomically."""
     started = time.monotonic()
     docs = mart_docs(manifest)
+    previous = _current_export(out_dir, partition_rows)
     with open_published(published) as con:
         build = read_build(con)
+        digests = read_table_digests(con)
         staged = folder_swap.stage_version(out_dir, EXPORT_NAME, build.build_id)
         try:
-            marts = {m.name: _export_mart(con, m, staged, build.build_id, partition_rows) for m in build.marts}
-            _write_manifest(staged / MANIFEST_NAME, build, marts, docs)
+            marts = {}
+            for m in build.marts:
+                digest = digests.get(f"{MARTS_SCHEMA}.{m.name}")
+                marts[m.name] = (_carry_over(previous, m, digest, staged)
+                                 or _export_mart(con, m, staged, build.build_id, partition_rows, digest))
+            _write_manifest(staged / MANIFEST_NAME, build, marts, docs, partition_rows)
         except BaseException:
             folder_swap.discard(staged)
             raise
@@ -106,8 +129,43 @@ def export_parquet(published: Path, out_dir: Path, *, partition_rows: int = PART
     return ParquetExport(out_dir / EXPORT_NAME, version, build.build_id, marts, time.monotonic() - started)
 
 
+def _current_export(out_dir: Path, partition_rows: int) -> tuple[Path, dict] | None:
+    """The version readers see now and its manifest, when its files can be reused by the next one."""
+    version = folder_swap.current_version(out_dir, EXPORT_NAME)
+    if version is None:
+        return None
+    try:
+        manifest = json.loads((version / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return (version, manifest) if manifest.get("partition_rows") == partition_rows else None
+
+
+def _carry_over(previous: tuple[Path, dict] | None, mart: Mart, digest: dict | None, root: Path) -> MartExport | None:
+    """Hard-link the mart's files from the current export when its content has not changed."""
+    if previous is None or digest is None:
+        return None
+    version, manifest = previous
+    entry = manifest.get("marts", {}).get(mart.name)
+    if not entry or entry.get("digest") != digest or entry.get("rows") != mart.rows:
+        return None
+    sources = [version / f["path"] for f in entry["files"]]
+    if any(not p.is_file() or p.stat().st_size != f["bytes"] for p, f in zip(sources, entry["files"])):
+        return None
+    for source, f in zip(sources, entry["files"]):
+        target = root / f["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:  # a file system without hard links: copy
+            shutil.copyfile(source, target)
+    (root / mart.name).mkdir(exist_ok=True)
+    return MartExport(mart.name, entry["rows"], list(entry["files"]), entry.get("partitioning"), digest,
+                      entry.get("written_by_build") or manifest.get("build_id", ""), carried_over=True)
+
+
 def _export_mart(con: duckdb.DuckDBPyConnection, mart: Mart, root: Path, build_id: str,
-                 partition_rows: int) -> MartExport:
+                 partition_rows: int, digest: dict | None = None) -> MartExport:
     target = root / mart.name
     target.mkdir()
     source = f"{MARTS_SCHEMA}.{quote_ident(mart.name)}"
@@ -131,7 +189,7 @@ def _export_mart(con: duckdb.DuckDBPyConnection, mart: Mart, root: Path, build_i
     rows = sum(f["rows"] for f in files)
     if rows != mart.rows:
         raise RuntimeError(f"Parquet export of {mart.name} wrote {rows} rows, the published file has {mart.rows}")
-    return MartExport(mart.name, rows, files, partitioning)
+    return MartExport(mart.name, rows, files, partitioning, digest, build_id)
 
 
 def _file_list(con: duckdb.DuckDBPyConnection, target: Path, root: Path) -> list[dict]:
@@ -144,13 +202,15 @@ def _file_list(con: duckdb.DuckDBPyConnection, target: Path, root: Path) -> list
             for p in paths]
 
 
-def _write_manifest(path: Path, build: PublishedBuild, marts: dict[str, MartExport], docs: dict[str, MartDoc]) -> None:
+def _write_manifest(path: Path, build: PublishedBuild, marts: dict[str, MartExport], docs: dict[str, MartDoc],
+                    partition_rows: int) -> None:
     body = {
         "format": "funnel-warehouse parquet export, version 1",
         "build_id": build.build_id,
         "published_at": build.published_at.isoformat() if build.published_at else None,
         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "compression": "snappy",
+        "partition_rows": partition_rows,
         "marts": {},
     }
     for mart in build.marts:
@@ -162,6 +222,8 @@ def _write_manifest(path: Path, build: PublishedBuild, marts: dict[str, MartExpo
             "columns": [_column_entry(c.name, c.type, doc.columns.get(c.name, "")) for c in mart.columns],
             "files": export.files,
             "partitioning": export.partitioning,
+            "written_by_build": export.written_by_build,
+            "digest": export.digest,
         }
     path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

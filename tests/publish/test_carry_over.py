@@ -136,3 +136,63 @@ def test_the_file_does_not_grow_night_after_night(tmp_path):
     # blocks freed by its old version can be reused), and never goes beyond
     assert max(sizes) <= 2 * sizes[0], sizes
     assert max(sizes[3:]) <= max(sizes[:3]), sizes
+
+
+# --- Parquet: the export of an unchanged mart is hard-linked from the current version ---------------
+
+def _export_equals_file(out) -> dict:
+    """Check every mart's Parquet files hold exactly the published table's rows; return the manifest."""
+    from orchestration.publish.parquet import read_manifest
+
+    manifest = read_manifest(out)
+    con = duckdb.connect()
+    con.execute(f"attach '{out / 'funnel.duckdb'}' as p (read_only)")
+    root = (out / "parquet").resolve()
+    for name, entry in manifest["marts"].items():
+        files = [str(root / f["path"]) for f in entry["files"]]
+        parquet = f"read_parquet({files!r}, hive_partitioning = false)"
+        for a, b in ((parquet, f"p.marts.{name}"), (f"p.marts.{name}", parquet)):
+            assert con.execute(f"select count(*) from (select * from {a} except all select * from {b})").fetchone()[0] == 0, name
+    con.close()
+    return manifest
+
+
+def test_the_parquet_files_of_an_unchanged_mart_are_shared_with_the_previous_export(tmp_path):
+    from orchestration.publish.parquet import export_parquet
+
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    events = "select range as id, date '2024-01-01' + (range % 90)::integer as event_month from range({n})"
+    inodes = {}
+    for night in range(4):  # keep=2: the first version is pruned while its files are still linked
+        _warehouse(wh, {"fct_events": events.format(n=5000), "changing": f"select {night} as night"})
+        build = f"2026010{night + 1}T000000Z-n{night}"
+        publish_marts(wh, out, build)
+        result = export_parquet(out / "funnel.duckdb", out, partition_rows=1000)
+        manifest = _export_equals_file(out)
+        assert result.carried_over == ([] if night == 0 else ["fct_events"])
+        assert manifest["build_id"] == build
+        assert manifest["marts"]["fct_events"]["written_by_build"] == "20260101T000000Z-n0"
+        assert manifest["marts"]["changing"]["written_by_build"] == build
+        root = (out / "parquet").resolve()
+        files = manifest["marts"]["fct_events"]["files"]
+        assert len(files) == 3  # partitioned by month, carried over as partitioned
+        inodes[night] = {f["path"]: (root / f["path"]).stat().st_ino for f in files}
+    assert inodes[0] == inodes[3]  # the same files, not copies
+    assert len(list((out / ".parquet-builds").iterdir())) == 2
+
+
+def test_a_changed_mart_or_another_partition_size_writes_the_parquet_files_again(tmp_path):
+    from orchestration.publish.parquet import export_parquet
+
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    _warehouse(wh, {"a": "select range as n from range(100)", "b": "select 1 as x"})
+    publish_marts(wh, out, "20260101T000000Z-first")
+    export_parquet(out / "funnel.duckdb", out)
+    _warehouse(wh, {"a": "select range as n from range(101)", "b": "select 1 as x"})
+    publish_marts(wh, out, "20260102T000000Z-second")
+    assert export_parquet(out / "funnel.duckdb", out).carried_over == ["b"]
+    _export_equals_file(out)
+    publish_marts(wh, out, "20260103T000000Z-third")
+    assert export_parquet(out / "funnel.duckdb", out, partition_rows=50).carried_over == []
+    manifest = _export_equals_file(out)
+    assert manifest["marts"]["a"]["written_by_build"] == "20260103T000000Z-third"
