@@ -34,12 +34,29 @@ entity_type_first_stage as (
 
 numbered as (
 
+    -- the entity's facts are window aggregates over the same partition and order as the sequence
+    -- number: one sort for all four (a group by plus a join back cost as much as that sort)
     select
         events.*,
         row_number() over (
             partition by events.entity_type, events.entity_id
             order by events.entered_at, events.source_sequence, events.stage_order, events.stage_key
-        ) as observed_sequence
+        ) as observed_sequence,
+        max(events.lead_id) over (
+            partition by events.entity_type, events.entity_id
+            order by events.entered_at, events.source_sequence, events.stage_order, events.stage_key
+            rows between unbounded preceding and unbounded following
+        ) as entity_lead_id,
+        max(events.handoff_at) over (
+            partition by events.entity_type, events.entity_id
+            order by events.entered_at, events.source_sequence, events.stage_order, events.stage_key
+            rows between unbounded preceding and unbounded following
+        ) as entity_handoff_at,
+        max(events.stage_order) over (
+            partition by events.entity_type, events.entity_id
+            order by events.entered_at, events.source_sequence, events.stage_order, events.stage_key
+            rows between unbounded preceding and unbounded following
+        ) as entity_max_stage_order
     from events
 
 ),
@@ -47,13 +64,13 @@ numbered as (
 entities as (
 
     select
-        numbered.entity_type,
-        numbered.entity_id,
-        max(numbered.lead_id) as lead_id,
-        max(numbered.handoff_at) as handoff_at,
-        max(numbered.stage_order) as max_stage_order
+        entity_type,
+        entity_id,
+        entity_lead_id as lead_id,
+        entity_handoff_at as handoff_at,
+        entity_max_stage_order as max_stage_order
     from numbered
-    group by numbered.entity_type, numbered.entity_id
+    where observed_sequence = 1
 
 ),
 
@@ -124,18 +141,15 @@ all_entries as (
     select
         numbered.entity_type,
         numbered.entity_id,
-        entities.lead_id,
+        numbered.entity_lead_id as lead_id,
         numbered.stage_key,
         numbered.stage_order,
         numbered.entered_at,
         numbered.event_source,
         numbered.observed_sequence as anchor_sequence,
         false as is_skipped_stage,
-        entities.handoff_at
+        numbered.entity_handoff_at as handoff_at
     from numbered
-    inner join entities
-        on numbered.entity_type = entities.entity_type
-        and numbered.entity_id = entities.entity_id
 
     union all
 
@@ -145,12 +159,18 @@ all_entries as (
 
 sequenced as (
 
+    -- the next entry's time in the same window as the sequence number (one sort; the order is
+    -- total: observed entries have distinct anchors, skipped ones distinct stage orders)
     select
         all_entries.*,
         row_number() over (
             partition by entity_type, entity_id
             order by anchor_sequence, case when is_skipped_stage then 0 else 1 end, stage_order
-        ) as event_sequence
+        ) as event_sequence,
+        lead(entered_at) over (
+            partition by entity_type, entity_id
+            order by anchor_sequence, case when is_skipped_stage then 0 else 1 end, stage_order
+        ) as next_entered_at
     from all_entries
 
 ),
@@ -159,9 +179,6 @@ with_exit as (
 
     select
         sequenced.*,
-        lead(entered_at) over (
-            partition by entity_type, entity_id order by event_sequence
-        ) as next_entered_at,
         row_number() over (
             partition by entity_type, entity_id, stage_key order by event_sequence
         ) as entry_number
