@@ -354,7 +354,7 @@ def markdown(result: dict) -> str:
                       + ", ".join(f"{k} {v}" for k, v in sorted(s["build_stages_s"].items(), key=lambda kv: -kv[1]))]
             if s.get("dbt_top_nodes"):
                 lines.append(f"dbt nodes: sum of node times {s['dbt_node_seconds_total']} s; slowest: "
-                             + ", ".join(f"{n.split('.')[-1]} {t:.1f}" for n, t in s["dbt_top_nodes"][:6]))
+                             + ", ".join(f"{n.replace('/', '.').split('.')[-1]} {t:.1f}" for n, t in s["dbt_top_nodes"][:6]))
             if s.get("build_failures"):
                 lines.append(f"Build failures: {s['build_failures']}")
     return "\n".join(lines)
