@@ -127,7 +127,9 @@ def write_delta(landing: Path) -> tuple[Path, int]:
     def ts_plus_day(c: str) -> str:
         return f"case when {quote(c)} <> '' then strftime({quote(c)}::timestamp + interval 1 day, '%Y-%m-%d %H:%M:%S') else '' end"
 
-    salesforce_id = "substr({c}, 1, 5) || 'ZZZ' || substr({c}, 9)"
+    # characters 7-9 (the id counter's leading zeros): character 6 is the copy digit of L's tiles
+    # (bench/tile.py), which replacing characters 6-8 collapsed into ten equal ids per record
+    salesforce_id = "substr({c}, 1, 6) || 'ZZZ' || substr({c}, 10)"
     plans = [
         ("salesforce/Lead.csv", "CreatedDate", "IsDeleted = '0'", {
             "Id": salesforce_id.format(c="Id"),
