@@ -175,3 +175,16 @@ def test_kept_outputs_come_after_what_they_depend_on_and_before_what_depends_on_
         < names.index("int_stage_events__opportunities")
     for i, uid in enumerate(yielded):  # nothing before one of its own dependencies
         assert not ANCESTORS[uid] & set(yielded[i + 1:]), names[i]
+
+
+def test_a_source_without_load_ids_is_fingerprinted_by_every_column(manifest, tmp_path):
+    """Row hashes over the whole row, even when a column is named like a table alias (`t`)."""
+    uid = "source.funnel_warehouse.raw.ad_spend"
+    src = manifest["sources"][uid]
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute(f'create schema "{src["schema"]}"')
+    con.execute(f'create table "{src["schema"]}"."{src["name"]}" as select 1 as t, 2 as u')
+    before = unchanged.source_fingerprints(con, manifest, [uid])
+    con.execute(f'update "{src["schema"]}"."{src["name"]}" set u = 3')
+    assert unchanged.source_fingerprints(con, manifest, [uid]) != before
+    con.close()

@@ -41,6 +41,7 @@ PUBLISHED_NAME = "funnel.duckdb"
 STORAGE_VERSION = "v1.0.0"
 BI_SCHEMAS = ("marts",)
 _BUILD_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+ROW_ALIAS = "__funnel_whole_row"
 
 
 @dataclass
@@ -180,8 +181,9 @@ def table_digest(con: duckdb.DuckDBPyConnection, database: str, schema: str, nam
         "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
         [database, schema, name]).fetchall()
     relation = f"{quote_ident(database)}.{quote_ident(schema)}.{quote_ident(name)}"
+    # the alias names the whole row; a column of the same name would shadow it (hence not `t`)
     rows, total = con.execute(
-        f"select count(*), coalesce(sum(hash(t)::hugeint), 0)::varchar from {relation} as t").fetchone()
+        f"select count(*), coalesce(sum(hash({ROW_ALIAS})::hugeint), 0)::varchar from {relation} as {ROW_ALIAS}").fetchone()
     return {"rows": rows, "hash_sum": total,
             "columns": hashlib.sha256(json.dumps(columns).encode()).hexdigest()[:16],
             "duckdb": duckdb.__version__}

@@ -161,6 +161,9 @@ def upstream_sources(manifest: Mapping, unique_id: str, cache: dict[str, frozens
     return cache[unique_id]
 
 
+ROW_ALIAS = "__funnel_whole_row"
+
+
 def _existing_relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
     views = con.execute("select schema_name, view_name from duckdb_views() where not internal").fetchall()
@@ -190,7 +193,9 @@ def source_fingerprints(con: duckdb.DuckDBPyConnection, manifest: Mapping,
                 f"select count(*), md5(coalesce(array_to_string(list_sort(list(distinct cast(_load_id as varchar))), ','), '')) "
                 f"from {rel}").fetchone()
         else:
-            rows, loads = con.execute(f"select count(*), cast(coalesce(sum(hash(t)), 0) as varchar) from {rel} as t").fetchone()
+            # the alias names the whole row; a column of the same name would shadow it (hence not `t`)
+            rows, loads = con.execute(f"select count(*), cast(coalesce(sum(hash({ROW_ALIAS})), 0) as varchar) "
+                                      f"from {rel} as {ROW_ALIAS}").fetchone()
         out[uid] = f"{rows}:{loads}"
     return out
 

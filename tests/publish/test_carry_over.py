@@ -196,3 +196,14 @@ def test_a_changed_mart_or_another_partition_size_writes_the_parquet_files_again
     assert export_parquet(out / "funnel.duckdb", out, partition_rows=50).carried_over == []
     manifest = _export_equals_file(out)
     assert manifest["marts"]["a"]["written_by_build"] == "20260103T000000Z-third"
+
+
+def test_a_mart_with_a_column_named_like_a_row_alias_is_still_compared_whole(tmp_path):
+    """`hash(t) from x as t` hashes column t when x has one; the digest must cover every column."""
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    _warehouse(wh, {"a": "select 1 as t, 2 as u"})
+    publish_marts(wh, out, "20260101T000000Z-first")
+    _warehouse(wh, {"a": "select 1 as t, 3 as u"})
+    result = publish_marts(wh, out, "20260102T000000Z-second")
+    assert result.carried_over == []
+    assert _same_content(wh, out / "funnel.duckdb") == {"a"}
