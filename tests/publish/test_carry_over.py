@@ -43,6 +43,18 @@ def _same_content(warehouse, published) -> set[str]:
     return names
 
 
+def _second_night(tmp_path, first: dict[str, str], second: dict[str, str]):
+    """Publish warehouse ``first``, then ``second`` into the same out folder; the second publish's
+    result, after checking the file equals the second warehouse row for row."""
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    _warehouse(wh, first)
+    publish_marts(wh, out, "20260101T000000Z-first")
+    _warehouse(wh, second)
+    result = publish_marts(wh, out, "20260102T000000Z-second")
+    assert _same_content(wh, out / "funnel.duckdb") == set(second)
+    return result
+
+
 BIG = "select range as id, 'lead ' || range as label from range(200000)"
 
 
@@ -75,24 +87,18 @@ def test_a_mart_gone_from_the_warehouse_is_gone_from_the_file_and_a_new_one_appe
 
 
 def test_same_values_under_another_column_type_or_name_are_written_again(tmp_path):
-    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
-    _warehouse(wh, {"a": "select range::integer as n from range(5)", "b": "select range as n from range(5)"})
-    publish_marts(wh, out, "20260101T000000Z-first")
-    _warehouse(wh, {"a": "select range::bigint as n from range(5)", "b": "select range as m from range(5)"})
-    result = publish_marts(wh, out, "20260102T000000Z-second")
+    result = _second_night(
+        tmp_path,
+        {"a": "select range::integer as n from range(5)", "b": "select range as n from range(5)"},
+        {"a": "select range::bigint as n from range(5)", "b": "select range as m from range(5)"})
     assert result.carried_over == []
-    assert _same_content(wh, out / "funnel.duckdb") == {"a", "b"}
 
 
 def test_duplicate_rows_count_in_the_digest(tmp_path):
     """Two equal rows added would cancel out of an XOR of row hashes; the digest must still differ."""
-    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
-    _warehouse(wh, {"a": "select * from (values (1), (2)) t(n)"})
-    publish_marts(wh, out, "20260101T000000Z-first")
-    _warehouse(wh, {"a": "select * from (values (1), (2), (3), (3)) t(n)"})
-    result = publish_marts(wh, out, "20260102T000000Z-second")
+    result = _second_night(tmp_path, {"a": "select * from (values (1), (2)) t(n)"},
+                           {"a": "select * from (values (1), (2), (3), (3)) t(n)"})
     assert result.carried_over == []
-    assert _same_content(wh, out / "funnel.duckdb") == {"a"}
 
 
 def test_after_a_rollback_the_file_is_compared_as_it_is(tmp_path):
@@ -200,10 +206,5 @@ def test_a_changed_mart_or_another_partition_size_writes_the_parquet_files_again
 
 def test_a_mart_with_a_column_named_like_a_row_alias_is_still_compared_whole(tmp_path):
     """`hash(t) from x as t` hashes column t when x has one; the digest must cover every column."""
-    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
-    _warehouse(wh, {"a": "select 1 as t, 2 as u"})
-    publish_marts(wh, out, "20260101T000000Z-first")
-    _warehouse(wh, {"a": "select 1 as t, 3 as u"})
-    result = publish_marts(wh, out, "20260102T000000Z-second")
+    result = _second_night(tmp_path, {"a": "select 1 as t, 2 as u"}, {"a": "select 1 as t, 3 as u"})
     assert result.carried_over == []
-    assert _same_content(wh, out / "funnel.duckdb") == {"a"}
