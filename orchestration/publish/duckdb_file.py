@@ -34,6 +34,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish.catalog import read_table_digests
 from orchestration.publish.memory import limit_memory, spill_folder
 from orchestration.sql import quote_ident, quote_literal
 
@@ -209,10 +210,7 @@ def _previous_digests(final: Path) -> dict | None:
     except duckdb.Error:
         return None
     try:
-        row = con.execute("select table_digests from meta.build_info").fetchone()
-        return json.loads(row[0]) if row and row[0] else None
-    except (duckdb.Error, ValueError):  # an older file without the column, or no build_info at all
-        return None
+        return read_table_digests(con) or None
     finally:
         con.close()
 
