@@ -8,10 +8,24 @@
 -- Everything of marts.fct_stage_events but days_in_stage, the one column that moves with the clock:
 -- kept apart so that a night whose sources did not change keeps this table (the window functions
 -- over every entry) and only recomputes the ages (orchestration/transform/unchanged.py).
+-- Partition-incremental (macros/partitions.sql): a night recomputes only the entities whose input
+-- entries changed — new, changed or gone — and keeps the rows of every other entity.
+
+{%- set partition_by = ['entity_type', 'entity_id'] %}
+
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='replace_partitions',
+        unique_key=partition_by,
+        partition_tombstone='stage_event_id is null',
+        on_schema_change='sync_all_columns',
+    )
+}}
 
 with
 
-events as (
+all_events as (
 
     select * from {{ ref('int_stage_events__unioned') }}
 
@@ -22,6 +36,39 @@ stages as (
     select * from {{ ref('int_funnel_stages') }}
 
 ),
+
+input_digests as (
+
+    {{ partition_digests('all_events', partition_by, shared_inputs=[ref('int_funnel_stages')]) }}
+
+),
+
+{%- if is_incremental() %}
+
+changed_entities as (
+
+    {{ changed_partitions('input_digests', partition_by) }}
+
+),
+
+events as (
+
+    select all_events.*
+    from all_events
+    inner join changed_entities
+        on all_events.entity_type = changed_entities.entity_type
+        and all_events.entity_id = changed_entities.entity_id
+    where not changed_entities.is_gone
+
+),
+{%- else %}
+
+events as (
+
+    select * from all_events
+
+),
+{%- endif %}
 
 entity_type_first_stage as (
 
@@ -203,9 +250,9 @@ final as (
 
     select
         -- ids
-        cast({{ dbt.concat(["entity_type", "':'", "entity_id", "':'", dbt.safe_cast("event_sequence", dbt.type_string())]) }} as {{ dbt.type_string() }}) as stage_event_id,
-        cast(entity_type as {{ dbt.type_string() }}) as entity_type,
-        cast(entity_id as {{ dbt.type_string() }}) as entity_id,
+        cast({{ dbt.concat(["timed.entity_type", "':'", "timed.entity_id", "':'", dbt.safe_cast("event_sequence", dbt.type_string())]) }} as {{ dbt.type_string() }}) as stage_event_id,
+        cast(timed.entity_type as {{ dbt.type_string() }}) as entity_type,
+        cast(timed.entity_id as {{ dbt.type_string() }}) as entity_id,
         cast(lead_id as {{ dbt.type_string() }}) as lead_id,
 
         -- stage
@@ -221,10 +268,45 @@ final as (
         entered_at,
         exited_at,
         {{ reporting_date('entered_at') }} as entered_date,
-        {{ reporting_month('entered_at') }} as entered_month
+        {{ reporting_month('entered_at') }} as entered_month,
+
+        -- lineage: the entity's input digest, on its first entry (macros/partitions.sql)
+        case when timed.event_sequence = 1 then input_digests._partition_digest end as _partition_digest
 
     from timed
+    inner join input_digests
+        on timed.entity_type = input_digests.entity_type
+        and timed.entity_id = input_digests.entity_id
 
 )
 
+{%- if is_incremental() %}
+
 select * from final
+
+union all
+
+-- one tombstone per changed entity (stage_event_id null): replace_partitions deletes the entity's
+-- stored rows, then inserts its rows of `final`
+select
+    null as stage_event_id,
+    entity_type,
+    entity_id,
+    null as lead_id,
+    null as stage_key,
+    null as stage_order,
+    null as event_sequence,
+    null as entry_number,
+    null as event_source,
+    null as is_skipped_stage,
+    null as is_current_stage,
+    null as entered_at,
+    null as exited_at,
+    null as entered_date,
+    null as entered_month,
+    null as _partition_digest
+from changed_entities
+{%- else %}
+
+select * from final
+{%- endif %}

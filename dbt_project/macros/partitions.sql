@@ -1,0 +1,144 @@
+{#
+    Partition-incremental models: recompute only the partitions whose input changed.
+
+    For a model whose rows of one partition (e.g. one entity's stage entries) are a function of
+    that partition's input rows alone, plus inputs every partition shares (seeds, settings). On a
+    night that brings one day of data the model used to recompute all of its partitions, because
+    its input is itself a table rebuilt every night (int_stage_events__sequenced: window functions
+    over 21M entries at 10M leads, the slowest node of the build; docs/benchmarks.md). Instead:
+
+    1. partition_digests(): per partition, the sum of the hashes of its input rows, plus the digest
+       of the shared inputs and var funnel_code_fingerprint (set by the orchestrator to the hash of
+       the project's code and settings), so a changed seed, setting or model recomputes everything;
+    2. the model stores each partition's digest in column _partition_digest, on one row of the
+       partition (a filter reads the stored digests back; a distinct over every row costs more);
+    3. changed_partitions(): partitions whose digest differs from the stored one, new or gone;
+    4. the model computes only the changed partitions, and emits one tombstone row for each
+       (config partition_tombstone: the condition true on tombstones only, e.g. a null id), so
+       that strategy replace_partitions deletes every stored row of a changed partition, gone
+       ones included, and inserts the recomputed rows.
+
+    A full build (first build, --full-refresh) computes every partition and stores the digests.
+    Such a model sets on_schema_change='sync_all_columns': a table stored by an older version of
+    the model gets the new columns, and its digests, null or made with another code fingerprint,
+    differ, so every partition is recomputed in that first run.
+    Run outside the orchestrator (plain `dbt build`), var funnel_code_fingerprint is empty: after
+    changing the model or a macro it calls, run it with --full-refresh, as any incremental model.
+    On Spark without Delta the model is a table (incremental_or_table) and the digest is null.
+#}
+
+{#- One row per partition of `input_cte`: its keys and _partition_digest (see above).
+    shared_inputs: relations every partition reads whole (their rows are hashed into every digest). -#}
+{% macro partition_digests(input_cte, partition_by, shared_inputs=[]) -%}
+    {%- set row_alias = '__funnel_input_row' -%}
+    with shared_digest as (
+        select {{ funnel_warehouse.digest_text_hash("'" ~ (var('funnel_code_fingerprint', '') | replace("'", "''")) ~ "'") }}
+        {%- for relation in shared_inputs %}
+            + coalesce((select {{ funnel_warehouse.row_hash_sum('__funnel_shared_row') }}
+                        from {{ relation }} as __funnel_shared_row), 0)
+        {%- endfor %}
+            as digest
+    )
+    select
+        {% for key in partition_by -%}
+        {{ row_alias }}.{{ key }},
+        {% endfor -%}
+        {{ funnel_warehouse.row_hash_sum(row_alias) }} + max(shared_digest.digest) as _partition_digest
+    from {{ input_cte }} as {{ row_alias }}
+    cross join shared_digest
+    group by {% for key in partition_by %}{{ row_alias }}.{{ key }}{% if not loop.last %}, {% endif %}{% endfor %}
+{%- endmacro %}
+
+
+{#- Partitions whose digest in `digests_cte` differs from the one stored in {{ this }} (new, changed
+    or gone), with is_gone. Only in an incremental run. -#}
+{% macro changed_partitions(digests_cte, partition_by) -%}
+    {#- a table stored by a version without digests: every stored partition counts as changed -#}
+    {%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- set has_digests = '_partition_digest' in stored_columns -%}
+    select
+        {% for key in partition_by -%}
+        coalesce(current_digest.{{ key }}, stored_digest.{{ key }}) as {{ key }},
+        {% endfor -%}
+        current_digest._partition_digest is null as is_gone
+    from {{ digests_cte }} as current_digest
+    full outer join (
+        {%- if has_digests %}
+        select {% for key in partition_by %}{{ key }}, {% endfor %}_partition_digest
+        from {{ this }}
+        where _partition_digest is not null
+        {%- else %}
+        select distinct {% for key in partition_by %}{{ key }}, {% endfor %}cast(null as {{ dbt.type_int() }}) as _partition_digest
+        from {{ this }}
+        {%- endif %}
+    ) as stored_digest
+        on {% for key in partition_by -%}
+        current_digest.{{ key }} = stored_digest.{{ key }}{% if not loop.last %} and {% endif %}
+        {%- endfor %}
+    where current_digest._partition_digest is null
+        or stored_digest._partition_digest is null
+        or current_digest._partition_digest <> stored_digest._partition_digest
+{%- endmacro %}
+
+
+{#- Strategy for config(incremental_strategy='replace_partitions', unique_key=[partition keys],
+    partition_tombstone='<condition true on tombstone rows only>'): every stored row of a partition
+    present in the new rows is deleted, then the new rows except the tombstones are inserted. Both
+    in the model's transaction. -#}
+{% macro get_incremental_replace_partitions_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set keys = arg_dict['unique_key'] if arg_dict['unique_key'] is sequence and arg_dict['unique_key'] is not string
+                   else [arg_dict['unique_key']] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set tombstone = config.get('partition_tombstone') -%}
+    {%- if not tombstone -%}
+        {{ exceptions.raise_compiler_error("replace_partitions needs config partition_tombstone (see macros/partitions.sql)") }}
+    {%- endif -%}
+    delete from {{ target }}
+    where exists (
+        select 1 from {{ source }} as changed
+        where {% for key in keys -%}
+        changed.{{ key }} = {{ target }}.{{ key }}{% if not loop.last %} and {% endif %}
+        {%- endfor %}
+    );
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ source }} where not ({{ tombstone }})
+{%- endmacro %}
+
+
+{#- sum of the hashes of every row of the relation aliased `row_alias` (the whole row: a column
+    cannot shadow the alias, see orchestration/publish/digests). -#}
+{% macro row_hash_sum(row_alias) -%}
+    {{ return(adapter.dispatch('row_hash_sum', 'funnel_warehouse')(row_alias)) }}
+{%- endmacro %}
+
+{% macro default__row_hash_sum(row_alias) -%}
+    cast(sum(hash({{ row_alias }})) as hugeint)
+{%- endmacro %}
+
+{% macro postgres__row_hash_sum(row_alias) -%}
+    sum(cast(hashtextextended(cast({{ row_alias }} as text), 0) as numeric))
+{%- endmacro %}
+
+{% macro spark__row_hash_sum(row_alias) -%}
+    cast(null as decimal(38, 0))
+{%- endmacro %}
+
+
+{#- hash of one text value, in the type row_hash_sum returns -#}
+{% macro digest_text_hash(expr) -%}
+    {{ return(adapter.dispatch('digest_text_hash', 'funnel_warehouse')(expr)) }}
+{%- endmacro %}
+
+{% macro default__digest_text_hash(expr) -%}
+    cast(hash({{ expr }}) as hugeint)
+{%- endmacro %}
+
+{% macro postgres__digest_text_hash(expr) -%}
+    cast(hashtextextended({{ expr }}, 0) as numeric)
+{%- endmacro %}
+
+{% macro spark__digest_text_hash(expr) -%}
+    cast(null as decimal(38, 0))
+{%- endmacro %}

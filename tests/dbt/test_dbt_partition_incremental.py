@@ -1,0 +1,154 @@
+"""Partition-incremental models (dbt_project/macros/partitions.sql), night by night.
+
+int_stage_events__sequenced recomputes only the entities whose input entries changed. Hand-written
+deliveries (expected values are delivery facts, not model output):
+
+- night 1: leads L1 (created 02-01, Open), L2 (01-05, Working), L3 (01-06, Open);
+- night 2: lead L0 with L1's email and company, created 01-25: L1 becomes L0's duplicate, so the
+  entity lead:L1 is gone and its entries belong to L0 now; L2 re-delivered as Qualified.
+
+Checked: night 2 equals a build of both deliveries from scratch (every column, the digests too);
+the gone entity leaves no row behind; an entity whose input did not change is not recomputed (a
+stored row altered by hand stays altered) while a changed one is (its altered row is repaired);
+a changed code fingerprint, a changed shared input (the funnel stages) and --full-refresh each
+recompute every entity.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from dbt_harness import DbtBuild, connect, load_raw, run_dbt
+
+NIGHT_1 = datetime(2024, 3, 2, 2, 0)
+NIGHT_2 = datetime(2024, 3, 3, 2, 0)
+NIGHT_3 = datetime(2024, 3, 4, 2, 0)
+MODEL = "intermediate.int_stage_events__sequenced"
+SELECTION = ["+int_stage_events__sequenced"]
+
+
+def _lead(lead_id: str, email: str, created: datetime, status: str, load: str, night: datetime, row: int) -> dict:
+    return {"lead_id": lead_id, "email": email, "company": "Acme", "status": status, "created_at": created,
+            "is_deleted": False, "_source_system": "test", "_source_file": f"{load}/Lead.csv", "_source_row": row,
+            "_load_id": load, "_loaded_at": night}
+
+
+NIGHT_1_LEADS = [_lead("L1", "l1@example.com", datetime(2024, 2, 1), "Open", "load-1", NIGHT_1, 1),
+                 _lead("L2", "l2@example.com", datetime(2024, 1, 5), "Working", "load-1", NIGHT_1, 2),
+                 _lead("L3", "l3@example.com", datetime(2024, 1, 6), "Open", "load-1", NIGHT_1, 3)]
+NIGHT_2_LEADS = [_lead("L0", "l1@example.com", datetime(2024, 1, 25), "Open", "load-2", NIGHT_2, 1),
+                 _lead("L2", "l2@example.com", datetime(2024, 1, 5), "Qualified", "load-2", NIGHT_2, 2)]
+
+
+def _dbt(build: DbtBuild, *extra: str, night: datetime, dbt_vars: dict | None = None,
+         select: list[str] = SELECTION) -> None:
+    proc = run_dbt(["build", "--select", *select, "--resource-type", "seed", "snapshot", "model", *extra,
+                    "--vars", json.dumps({"as_of": night.isoformat(sep=" "), "funnel_code_fingerprint": "code-1",
+                                          **(dbt_vars or {})})],
+                   warehouse=build.warehouse, target_path=build.target_path)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+
+
+def _rows(build: DbtBuild) -> list[tuple]:
+    return sorted(build.query(f"select * from {MODEL}"), key=repr)
+
+
+def _sources_by_entity(build: DbtBuild) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for entity, source in build.query(f"select entity_id, event_source from {MODEL} where entity_type = 'lead'"):
+        out.setdefault(entity, set()).add(source)
+    return out
+
+
+def _alter_by_hand(build: DbtBuild, *entities: str) -> None:
+    with connect(build.warehouse) as con:
+        for entity in entities:
+            con.execute(f"update {MODEL} set event_source = 'altered' where entity_type = 'lead' and entity_id = ?",
+                        [entity])
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory) -> dict[str, DbtBuild]:
+    root = tmp_path_factory.mktemp("partitions")
+    builds = {name: DbtBuild(warehouse=root / f"{name}.duckdb", target_path=root / f"target_{name}", results=[],
+                             seconds=0.0, output="") for name in ("nightly", "scratch")}
+    nightly, scratch = builds["nightly"], builds["scratch"]
+    load_raw(nightly.warehouse, {"crm_leads": NIGHT_1_LEADS})
+    _dbt(nightly, night=NIGHT_1)
+    builds["after_night_1"] = _sources_by_entity(nightly)
+    load_raw(nightly.warehouse, {"crm_leads": NIGHT_2_LEADS})
+    _dbt(nightly, night=NIGHT_2)
+    load_raw(scratch.warehouse, {"crm_leads": NIGHT_1_LEADS + NIGHT_2_LEADS})
+    _dbt(scratch, night=NIGHT_2)
+    return builds
+
+
+def test_night_two_equals_a_build_of_both_deliveries_from_scratch(nights):
+    assert nights["after_night_1"].keys() == {"L1", "L2", "L3"}
+    assert _rows(nights["nightly"]) == _rows(nights["scratch"])
+
+
+def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
+    nightly = nights["nightly"]
+    assert _sources_by_entity(nightly).keys() == {"L0", "L2", "L3"}
+    lead_ids = {lead for (lead,) in nightly.query(f"select distinct lead_id from {MODEL} where entity_type = 'lead'")}
+    assert lead_ids == {"L0", "L2", "L3"}
+    stages = nightly.query(f"select stage_key from {MODEL} where entity_id = 'L2' order by event_sequence")
+    assert stages == [("lead",), ("qualified",)]
+
+
+def test_each_entity_stores_one_digest_on_its_first_entry(nights):
+    rows = nights["nightly"].query(f"select entity_type, entity_id, event_sequence, _partition_digest from {MODEL}")
+    with_digest = [(t, e, seq) for t, e, seq, digest in rows if digest is not None]
+    assert sorted(with_digest) == sorted({(t, e, 1) for t, e, _, _ in rows})
+
+
+def test_only_changed_entities_are_recomputed_until_the_code_or_a_shared_input_changes(tmp_path):
+    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target", results=[], seconds=0.0,
+                     output="")
+    load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
+    _dbt(build, night=NIGHT_1)
+    correct_night_1 = _sources_by_entity(build)
+
+    _alter_by_hand(build, "L2", "L3")
+    load_raw(build.warehouse, {"crm_leads": [
+        _lead("L2", "l2@example.com", datetime(2024, 1, 5), "Qualified", "load-2", NIGHT_2, 1)]})
+    _dbt(build, night=NIGHT_2)
+    after = _sources_by_entity(build)
+    # L2's input changed (a new status): recomputed, its altered rows replaced
+    assert "altered" not in after["L2"] and after["L2"] >= correct_night_1["L2"]
+    assert after["L3"] == {"altered"}  # L3's did not: its stored rows were kept as they were
+    assert after["L1"] == correct_night_1["L1"]
+
+    _dbt(build, night=NIGHT_3, dbt_vars={"funnel_code_fingerprint": "code-2"})  # another version of the code
+    assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
+
+    _alter_by_hand(build, "L3")
+    with connect(build.warehouse) as con:  # a stage's label edited in the (seeded) funnel stages
+        con.execute("update seeds.funnel_stages set label_en = 'Won (renamed)' where stage_key = 'won'")
+    _dbt(build, night=NIGHT_3, dbt_vars={"funnel_code_fingerprint": "code-2"},
+         select=["int_funnel_stages", "int_stage_events__sequenced"])
+    assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
+
+    _alter_by_hand(build, "L3")
+    _dbt(build, "--full-refresh", night=NIGHT_3, dbt_vars={"funnel_code_fingerprint": "code-2"},
+         select=["int_stage_events__sequenced"])
+    assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
+
+
+def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, tmp_path):
+    """A warehouse built by a version without _partition_digest: the next night adds the column
+    and, its stored digests being null, recomputes every entity (no --full-refresh needed)."""
+    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target", results=[], seconds=0.0,
+                     output="")
+    load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
+    _dbt(build, night=NIGHT_1)
+    with connect(build.warehouse) as con:
+        con.execute(f"alter table {MODEL} drop column _partition_digest")
+    _alter_by_hand(build, "L3")
+    load_raw(build.warehouse, {"crm_leads": NIGHT_2_LEADS})
+    _dbt(build, night=NIGHT_2)
+    assert _rows(build) == _rows(nights["scratch"])
