@@ -81,6 +81,17 @@
 {%- endmacro %}
 
 
+{#- One tombstone row per changed partition of `changed_cte`: the partition keys, every other of
+    `columns` (the model's output columns, in order) null. -#}
+{% macro partition_tombstones(changed_cte, columns, partition_by) -%}
+    select
+        {%- for column in columns %}
+        {{ column if column in partition_by else 'null' }} as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ changed_cte }}
+{%- endmacro %}
+
+
 {#- Strategy for config(incremental_strategy='replace_partitions', unique_key=[partition keys],
     partition_tombstone='<condition true on tombstone rows only>'): every stored row of a partition
     present in the new rows is deleted, then the new rows except the tombstones are inserted. Both

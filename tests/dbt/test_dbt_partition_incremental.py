@@ -1,11 +1,13 @@
 """Partition-incremental models (dbt_project/macros/partitions.sql), night by night.
 
-int_stage_events__sequenced recomputes only the entities whose input entries changed. Hand-written
-deliveries (expected values are delivery facts, not model output):
+int_stage_events__sequenced recomputes only the entities whose input entries changed,
+int_leads__resolved only the canonical leads whose members changed. Hand-written deliveries
+(expected values are delivery facts, not model output):
 
 - night 1: leads L1 (created 02-01, Open), L2 (01-05, Working), L3 (01-06, Open);
 - night 2: lead L0 with L1's email and company, created 01-25: L1 becomes L0's duplicate, so the
-  entity lead:L1 is gone and its entries belong to L0 now; L2 re-delivered as Qualified.
+  entity lead:L1 and the canonical lead L1 are gone, its entries belong to L0 now; L2 re-delivered
+  as Qualified.
 
 Checked: night 2 equals a build of both deliveries from scratch (every column, the digests too);
 the gone entity leaves no row behind; an entity whose input did not change is not recomputed (a
@@ -27,6 +29,7 @@ NIGHT_1 = datetime(2024, 3, 2, 2, 0)
 NIGHT_2 = datetime(2024, 3, 3, 2, 0)
 NIGHT_3 = datetime(2024, 3, 4, 2, 0)
 MODEL = "intermediate.int_stage_events__sequenced"
+RESOLVED = "intermediate.int_leads__resolved"
 SELECTION = ["+int_stage_events__sequenced"]
 
 
@@ -52,8 +55,13 @@ def _dbt(build: DbtBuild, *extra: str, night: datetime, dbt_vars: dict | None = 
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
 
 
-def _rows(build: DbtBuild) -> list[tuple]:
-    return sorted(build.query(f"select * from {MODEL}"), key=repr)
+def _rows(build: DbtBuild, model: str = MODEL) -> list[tuple]:
+    return sorted(build.query(f"select * from {model}"), key=repr)
+
+
+def _resolved(build: DbtBuild) -> dict[str, tuple]:
+    return {lead: rest for lead, *rest in build.query(
+        f"select lead_id, status, merged_lead_count, title from {RESOLVED}")}
 
 
 def _sources_by_entity(build: DbtBuild) -> dict[str, set[str]]:
@@ -68,6 +76,7 @@ def _alter_by_hand(build: DbtBuild, *entities: str) -> None:
         for entity in entities:
             con.execute(f"update {MODEL} set event_source = 'altered' where entity_type = 'lead' and entity_id = ?",
                         [entity])
+            con.execute(f"update {RESOLVED} set title = 'altered' where lead_id = ?", [entity])
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +98,7 @@ def nights(tmp_path_factory) -> dict[str, DbtBuild]:
 def test_night_two_equals_a_build_of_both_deliveries_from_scratch(nights):
     assert nights["after_night_1"].keys() == {"L1", "L2", "L3"}
     assert _rows(nights["nightly"]) == _rows(nights["scratch"])
+    assert _rows(nights["nightly"], RESOLVED) == _rows(nights["scratch"], RESOLVED)
 
 
 def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
@@ -98,6 +108,7 @@ def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
     assert lead_ids == {"L0", "L2", "L3"}
     stages = nightly.query(f"select stage_key from {MODEL} where entity_id = 'L2' order by event_sequence")
     assert stages == [("lead",), ("qualified",)]
+    assert _resolved(nightly) == {"L0": ["Open", 2, None], "L2": ["Qualified", 1, None], "L3": ["Open", 1, None]}
 
 
 def test_each_entity_stores_one_digest_on_its_first_entry(nights):
@@ -122,9 +133,12 @@ def test_only_changed_entities_are_recomputed_until_the_code_or_a_shared_input_c
     assert "altered" not in after["L2"] and after["L2"] >= correct_night_1["L2"]
     assert after["L3"] == {"altered"}  # L3's did not: its stored rows were kept as they were
     assert after["L1"] == correct_night_1["L1"]
+    resolved = _resolved(build)
+    assert resolved["L2"] == ["Qualified", 1, None] and resolved["L3"][2] == "altered"
 
     _dbt(build, night=NIGHT_3, dbt_vars={"funnel_code_fingerprint": "code-2"})  # another version of the code
     assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
+    assert _resolved(build)["L3"] == ["Open", 1, None]
 
     _alter_by_hand(build, "L3")
     with connect(build.warehouse) as con:  # a stage's label edited in the (seeded) funnel stages
@@ -148,7 +162,9 @@ def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, 
     _dbt(build, night=NIGHT_1)
     with connect(build.warehouse) as con:
         con.execute(f"alter table {MODEL} drop column _partition_digest")
+        con.execute(f"alter table {RESOLVED} drop column _partition_digest")
     _alter_by_hand(build, "L3")
     load_raw(build.warehouse, {"crm_leads": NIGHT_2_LEADS})
     _dbt(build, night=NIGHT_2)
     assert _rows(build) == _rows(nights["scratch"])
+    assert _rows(build, RESOLVED) == _rows(nights["scratch"], RESOLVED)

@@ -288,24 +288,10 @@ union all
 
 -- one tombstone per changed entity (stage_event_id null): replace_partitions deletes the entity's
 -- stored rows, then inserts its rows of `final`
-select
-    null as stage_event_id,
-    entity_type,
-    entity_id,
-    null as lead_id,
-    null as stage_key,
-    null as stage_order,
-    null as event_sequence,
-    null as entry_number,
-    null as event_source,
-    null as is_skipped_stage,
-    null as is_current_stage,
-    null as entered_at,
-    null as exited_at,
-    null as entered_date,
-    null as entered_month,
-    null as _partition_digest
-from changed_entities
+{{ partition_tombstones('changed_entities', [
+    'stage_event_id', 'entity_type', 'entity_id', 'lead_id', 'stage_key', 'stage_order', 'event_sequence',
+    'entry_number', 'event_source', 'is_skipped_stage', 'is_current_stage', 'entered_at', 'exited_at',
+    'entered_date', 'entered_month', '_partition_digest'], partition_by) }}
 {%- else %}
 
 select * from final
