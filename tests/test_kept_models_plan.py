@@ -145,11 +145,14 @@ def test_only_nodes_whose_every_check_ran_and_passed_are_recorded(manifest, tmp_
         finally:
             con.close()
 
-    plan = unchanged.KeepPlan({uid: f"fp-{uid}" for uid in ids.values()}, {})
+    plan = unchanged.KeepPlan({uid: f"fp-{uid}" for uid in ids.values()}, {}, "code-1")
     context = SimpleNamespace(selected_asset_check_keys=set(checks.values()), run_id="run-1", log=None)
     assert list(_recording_built_nodes(context, SimpleNamespace(connect=connect), plan, iter(events))) == events
     with duckdb.connect(str(path)) as con:
         assert con.execute(f"select unique_id, run_id from {unchanged.STATE_TABLE}").fetchall() == [(clean, "run-1")]
+        # which code built a table is recorded for every table built, checks passed or not
+        assert sorted(con.execute(f"select unique_id, code from {unchanged.CODE_TABLE}").fetchall()) == sorted(
+            (uid, "code-1") for uid in ids.values())
 
 
 def test_kept_outputs_come_after_what_they_depend_on_and_before_what_depends_on_them(manifest):
@@ -188,3 +191,27 @@ def test_a_source_without_load_ids_is_fingerprinted_by_every_column(manifest, tm
     con.execute(f'update "{src["schema"]}"."{src["name"]}" set u = 3')
     assert unchanged.source_fingerprints(con, manifest, [uid]) != before
     con.close()
+
+
+def test_incremental_tables_built_by_other_code_are_sent_to_a_full_refresh(manifest, tmp_path):
+    """After an upgrade or an edited seed, an incremental table holds what the old code stored:
+    the build runs --full-refresh until every existing incremental model is recorded with tonight's
+    code. Tables that do not exist yet (a first build) need nothing; nor do table models."""
+    ids = {n["name"]: u for u, n in manifest["nodes"].items()
+           if n["name"] in ("int_stage_events__sequenced", "int_leads__resolved", "base_crm__leads", "fct_leads")}
+    schema = {u: (manifest["nodes"][u]["schema"], manifest["nodes"][u]["name"]) for u in ids.values()}
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert unchanged.incremental_models_built_by_other_code(con, manifest, "code-1") == []  # first build
+        for relation in schema.values():
+            con.execute(f'create schema if not exists "{relation[0]}"')
+            con.execute(f'create table "{relation[0]}"."{relation[1]}" (x int)')
+        incremental = {ids["int_stage_events__sequenced"], ids["int_leads__resolved"], ids["base_crm__leads"]}
+        # a warehouse of a version that recorded no code: every existing incremental table
+        assert set(unchanged.incremental_models_built_by_other_code(con, manifest, "code-1")) == incremental
+        unchanged.record_code(con, [ids["int_leads__resolved"], ids["base_crm__leads"], ids["fct_leads"]], "code-1", "r1")
+        # the one not recorded (its build failed, say) still needs it
+        assert unchanged.incremental_models_built_by_other_code(con, manifest, "code-1") == [
+            ids["int_stage_events__sequenced"]]
+        unchanged.record_code(con, [ids["int_stage_events__sequenced"]], "code-1", "r2")
+        assert unchanged.incremental_models_built_by_other_code(con, manifest, "code-1") == []
+        assert set(unchanged.incremental_models_built_by_other_code(con, manifest, "code-2")) == incremental

@@ -198,9 +198,6 @@ def test_dbt_build_args_for_a_night_a_full_refresh_and_a_backfill():
     args = dbt_build_args(backfill_from="2026-01-01", backfill_to="2026-01-31")
     assert args[:5] == [*nightly, "--vars"] and "--full-refresh" not in args
     assert json.loads(args[5]) == {"backfill_from": "2026-01-01", "backfill_to": "2026-01-31"}
-    # the partition digests of partition-incremental models include the project's code fingerprint
-    args = dbt_build_args(as_of="2026-07-02 02:00:00", code_fingerprint="ab12")
-    assert json.loads(args[-1]) == {"as_of": "2026-07-02 02:00:00", "funnel_code_fingerprint": "ab12"}
 
 
 @pytest.mark.parametrize("bounds, problem", [

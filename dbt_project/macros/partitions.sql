@@ -8,8 +8,7 @@
     over 21M entries at 10M leads, the slowest node of the build; docs/benchmarks.md). Instead:
 
     1. partition_digests(): per partition, the sum of the hashes of its input rows, plus the digest
-       of the shared inputs and var funnel_code_fingerprint (set by the orchestrator to the hash of
-       the project's code and settings), so a changed seed, setting or model recomputes everything;
+       of the inputs every partition shares, so that a change of those recomputes everything;
     2. the model stores each partition's digest in column _partition_digest, on one row of the
        partition (a filter reads the stored digests back; a distinct over every row costs more);
     3. changed_partitions(): partitions whose digest differs from the stored one, new or gone;
@@ -19,11 +18,12 @@
        ones included, and inserts the recomputed rows.
 
     A full build (first build, --full-refresh) computes every partition and stores the digests.
-    Such a model sets on_schema_change='sync_all_columns': a table stored by an older version of
-    the model gets the new columns, and its digests, null or made with another code fingerprint,
-    differ, so every partition is recomputed in that first run.
-    Run outside the orchestrator (plain `dbt build`), var funnel_code_fingerprint is empty: after
-    changing the model or a macro it calls, run it with --full-refresh, as any incremental model.
+    The code is not in the digest: after a change of the project's code, seeds or settings the
+    orchestrator rebuilds every incremental model with --full-refresh
+    (orchestration/transform/unchanged.py, incremental_models_built_by_other_code); with plain
+    `dbt build`, run --full-refresh yourself, as for any incremental model. Such a model sets
+    on_schema_change='sync_all_columns' so that a table stored without digests is still usable:
+    its partitions all count as changed (correct, but at 10M rows slower than a full refresh).
     On Spark without Delta the model is a table (incremental_or_table) and the digest is null.
 #}
 
@@ -32,7 +32,8 @@
 {% macro partition_digests(input_cte, partition_by, shared_inputs=[]) -%}
     {%- set row_alias = '__funnel_input_row' -%}
     with shared_digest as (
-        select {{ funnel_warehouse.digest_text_hash("'" ~ (var('funnel_code_fingerprint', '') | replace("'", "''")) ~ "'") }}
+        -- the version of this digest's definition: changing it changes every stored digest
+        select {{ funnel_warehouse.digest_text_hash("'partitions-v1'") }}
         {%- for relation in shared_inputs %}
             + coalesce((select {{ funnel_warehouse.row_hash_sum('__funnel_shared_row') }}
                         from {{ relation }} as __funnel_shared_row), 0)

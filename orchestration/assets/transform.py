@@ -55,16 +55,12 @@ def dbt_vars(as_of: str | None = None, backfill_from: str | None = None, backfil
 
 
 def dbt_build_args(full_refresh: bool = False, as_of: str | None = None,
-                   backfill_from: str | None = None, backfill_to: str | None = None,
-                   code_fingerprint: str | None = None) -> list[str]:
+                   backfill_from: str | None = None, backfill_to: str | None = None) -> list[str]:
     """Arguments for the nightly ``dbt build`` (a pure function so tests can check it).
 
     ``as_of`` pins "now" for ages of open stages; unset, dbt uses the build time, so a rebuild on
     unchanged data differs only in those ages. ``full_refresh`` rebuilds the incremental models
     from every raw row; a backfill range makes them also recompute the rows dated in it.
-    ``code_fingerprint`` (var ``funnel_code_fingerprint``) goes into the partition digests of the
-    partition-incremental models (dbt_project/macros/partitions.sql): a change of the project's
-    code or settings recomputes all of their partitions.
     """
     validate_backfill_range(backfill_from, backfill_to)
     # Unit tests check model logic on fixed fixture rows, not the night's data: they run in the
@@ -77,8 +73,6 @@ def dbt_build_args(full_refresh: bool = False, as_of: str | None = None,
     if full_refresh:
         args.append("--full-refresh")
     build_vars = dbt_vars(as_of, backfill_from, backfill_to)
-    if code_fingerprint:
-        build_vars["funnel_code_fingerprint"] = code_fingerprint
     if build_vars:
         args += ["--vars", json.dumps(build_vars)]
     return args
@@ -161,6 +155,7 @@ def _recording_built_nodes(context: dg.AssetExecutionContext, warehouse: Warehou
         try:
             with warehouse.connect() as con:
                 unchanged.record_built(con, plan, clean, context.run_id)
+                unchanged.record_code(con, built, plan.code, context.run_id)
         except (duckdb.Error, OSError) as exc:  # a lost record only means a rebuild next time
             context.log.warning(f"could not record the dbt nodes built ({exc}): they will be rebuilt next time")
 
@@ -240,9 +235,15 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     as_of = os.environ.get("FUNNEL_AS_OF")
     # as_of is left out: only clock readers use it, and they are rebuilt every night anyway
     code = unchanged.code_fingerprint(DBT_PROJECT.project_dir, dbt_vars(None, config.backfill_from, config.backfill_to))
-    args = dbt_build_args(full_refresh=config.full_refresh, as_of=as_of, backfill_from=config.backfill_from,
-                          backfill_to=config.backfill_to, code_fingerprint=code)
-    rebuild_all = config.full_refresh or config.backfill_from is not None or not unchanged.enabled()
+    with warehouse.connect() as con:
+        other_code = unchanged.incremental_models_built_by_other_code(con, MANIFEST, code)
+    full_refresh = config.full_refresh or bool(other_code)
+    if other_code and not config.full_refresh:
+        context.log.info(f"full refresh: {len(other_code)} incremental model(s) were built by other code, seeds or "
+                         f"settings than tonight's (an upgrade or an edit); their tables are rebuilt from scratch")
+    args = dbt_build_args(full_refresh=full_refresh, as_of=as_of, backfill_from=config.backfill_from,
+                          backfill_to=config.backfill_to)
+    rebuild_all = full_refresh or config.backfill_from is not None or not unchanged.enabled()
     with warehouse.connect() as con:
         plan = unchanged.plan_kept(con, MANIFEST, _selected_unique_ids(context), code, allow_keep=not rebuild_all)
     if plan.kept:
@@ -266,9 +267,7 @@ if HAS_ALERTS:
                 select=ALERTS_SELECTION, name="dbt_alerts", pool=WRITER_POOL)
     def dbt_alerts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         """``mart_alerts``: a second, small dbt invocation after the Python root-cause asset it reads."""
-        # the same vars as dbt_models' invocation, so this one parses partially from its state
-        code = unchanged.code_fingerprint(DBT_PROJECT.project_dir, dbt_vars())
-        args = dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF"), code_fingerprint=code)
-        yield from _stream_with_table_metadata(context, warehouse, lambda: dbt.cli(args, context=context))
+        yield from _stream_with_table_metadata(
+            context, warehouse, lambda: dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context))
 
     DBT_ASSETS.append(dbt_alerts)

@@ -41,6 +41,7 @@ from orchestration.sql import quote_ident
 
 STATE_SCHEMA = "build_state"
 STATE_TABLE = f"{STATE_SCHEMA}.dbt_node_inputs"
+CODE_TABLE = f"{STATE_SCHEMA}.dbt_node_code"  # the code each existing table was last built by
 KEPT_TYPES = ("model", "seed", "snapshot")
 # SQL or Jinja that reads the clock: such a node's table changes with every build.
 CLOCK = re.compile(r"current_timestamp|current_date|\bnow\s*\(|\btoday\s*\(|run_started_at|"
@@ -211,6 +212,7 @@ class KeepPlan:
 
     fingerprints: dict[str, str]
     kept: dict[str, str]  # unique_id -> run id of the build that made its current table
+    code: str = ""  # the project's code fingerprint tonight (recorded with every node built)
 
     def exclude_args(self, manifest: Mapping) -> list[str]:
         """``--exclude`` naming the kept nodes by their fully qualified names (dbt's default method)."""
@@ -223,6 +225,29 @@ def ensure_state_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {STATE_SCHEMA}")
     con.execute(f"create table if not exists {STATE_TABLE} (unique_id varchar primary key, fingerprint varchar not null, "
                 "run_id varchar, built_at timestamp)")
+    con.execute(f"create table if not exists {CODE_TABLE} (unique_id varchar primary key, code varchar not null, "
+                "run_id varchar, built_at timestamp)")
+
+
+def incremental_models_built_by_other_code(con: duckdb.DuckDBPyConnection, manifest: Mapping, code: str) -> list[str]:
+    """Incremental models whose table exists but was not last built by this code (or not recorded).
+
+    An incremental model only adds tonight's changes to what older code stored, so after a change
+    of the project's code, seeds or settings its table must be rebuilt from scratch (dbt's
+    ``--full-refresh``): a changed cleaning rule, stage mapping or reporting timezone would
+    otherwise apply to new rows only, and a partition-incremental model (macros/partitions.sql)
+    would recompute every partition the slow way.
+    """
+    ensure_state_table(con)
+    recorded = dict(con.execute(f"select unique_id, code from {CODE_TABLE}").fetchall())
+    existing = _existing_relations(con)
+    out = []
+    for uid, node in manifest["nodes"].items():
+        if node.get("resource_type") != "model" or node.get("config", {}).get("materialized") != "incremental":
+            continue
+        if (node["schema"], node.get("alias") or node["name"]) in existing and recorded.get(uid) != code:
+            out.append(uid)
+    return sorted(out)
 
 
 def plan_kept(con: duckdb.DuckDBPyConnection, manifest: Mapping, candidates: Iterable[str], code: str,
@@ -234,7 +259,7 @@ def plan_kept(con: duckdb.DuckDBPyConnection, manifest: Mapping, candidates: Ite
     source_fps = source_fingerprints(con, manifest, set().union(*sources.values()) if sources else ())
     fingerprints = {uid: _node_fingerprint(code, sources[uid], source_fps) for uid in nodes}
     if not allow_keep:
-        return KeepPlan(fingerprints, {})
+        return KeepPlan(fingerprints, {}, code)
     ensure_state_table(con)
     stored = {uid: (fp, run_id) for uid, fp, run_id in con.execute(
         f"select unique_id, fingerprint, run_id from {STATE_TABLE}").fetchall()}
@@ -248,7 +273,7 @@ def plan_kept(con: duckdb.DuckDBPyConnection, manifest: Mapping, candidates: Ite
         if uid in clocked or previous is None or previous[0] != fingerprints[uid] or relation not in existing:
             continue
         kept[uid] = previous[1]
-    return KeepPlan(fingerprints, kept)
+    return KeepPlan(fingerprints, kept, code)
 
 
 def record_built(con: duckdb.DuckDBPyConnection, plan: KeepPlan, built: Iterable[str], run_id: str) -> int:
@@ -259,3 +284,12 @@ def record_built(con: duckdb.DuckDBPyConnection, plan: KeepPlan, built: Iterable
     ensure_state_table(con)
     con.executemany(f"insert or replace into {STATE_TABLE} values (?, ?, ?, current_timestamp)", rows)
     return len(rows)
+
+
+def record_code(con: duckdb.DuckDBPyConnection, built: Iterable[str], code: str, run_id: str) -> None:
+    """Remember which code built each table dbt built tonight, tests passed or not (a table built
+    with a failing test still holds what this code computed; incremental_models_built_by_other_code)."""
+    rows = [(uid, code, run_id) for uid in set(built)]
+    if rows:
+        ensure_state_table(con)
+        con.executemany(f"insert or replace into {CODE_TABLE} values (?, ?, ?, current_timestamp)", rows)

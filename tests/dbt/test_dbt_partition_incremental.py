@@ -12,8 +12,7 @@ int_leads__resolved only the canonical leads whose members changed. Hand-written
 Checked: night 2 equals a build of both deliveries from scratch (every column, the digests too);
 the gone entity leaves no row behind; an entity whose input did not change is not recomputed (a
 stored row altered by hand stays altered) while a changed one is (its altered row is repaired);
-a changed code fingerprint, a changed shared input (the funnel stages) and --full-refresh each
-recompute every entity.
+a changed shared input (the funnel stages) and --full-refresh each recompute every entity.
 """
 
 from __future__ import annotations
@@ -49,8 +48,7 @@ NIGHT_2_LEADS = [_lead("L0", "l1@example.com", datetime(2024, 1, 25), "Open", "l
 def _dbt(build: DbtBuild, *extra: str, night: datetime, dbt_vars: dict | None = None,
          select: list[str] = SELECTION) -> None:
     proc = run_dbt(["build", "--select", *select, "--resource-type", "seed", "snapshot", "model", *extra,
-                    "--vars", json.dumps({"as_of": night.isoformat(sep=" "), "funnel_code_fingerprint": "code-1",
-                                          **(dbt_vars or {})})],
+                    "--vars", json.dumps({"as_of": night.isoformat(sep=" "), **(dbt_vars or {})})],
                    warehouse=build.warehouse, target_path=build.target_path)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
 
@@ -117,7 +115,7 @@ def test_each_entity_stores_one_digest_on_its_first_entry(nights):
     assert sorted(with_digest) == sorted({(t, e, 1) for t, e, _, _ in rows})
 
 
-def test_only_changed_entities_are_recomputed_until_the_code_or_a_shared_input_changes(tmp_path):
+def test_only_changed_entities_are_recomputed_until_a_shared_input_changes(tmp_path):
     build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target", results=[], seconds=0.0,
                      output="")
     load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
@@ -136,21 +134,18 @@ def test_only_changed_entities_are_recomputed_until_the_code_or_a_shared_input_c
     resolved = _resolved(build)
     assert resolved["L2"] == ["Qualified", 1, None] and resolved["L3"][2] == "altered"
 
-    _dbt(build, night=NIGHT_3, dbt_vars={"funnel_code_fingerprint": "code-2"})  # another version of the code
-    assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
-    assert _resolved(build)["L3"] == ["Open", 1, None]
+    _dbt(build, night=NIGHT_3)  # nothing new: nothing recomputed
+    assert _sources_by_entity(build)["L3"] == {"altered"}
 
-    _alter_by_hand(build, "L3")
     with connect(build.warehouse) as con:  # a stage's label edited in the (seeded) funnel stages
         con.execute("update seeds.funnel_stages set label_en = 'Won (renamed)' where stage_key = 'won'")
-    _dbt(build, night=NIGHT_3, dbt_vars={"funnel_code_fingerprint": "code-2"},
-         select=["int_funnel_stages", "int_stage_events__sequenced"])
+    _dbt(build, night=NIGHT_3, select=["int_funnel_stages", "int_stage_events__sequenced"])
     assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
 
     _alter_by_hand(build, "L3")
-    _dbt(build, "--full-refresh", night=NIGHT_3, dbt_vars={"funnel_code_fingerprint": "code-2"},
-         select=["int_stage_events__sequenced"])
+    _dbt(build, "--full-refresh", night=NIGHT_3, select=["int_stage_events__sequenced", "int_leads__resolved"])
     assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
+    assert _resolved(build)["L3"] == ["Open", 1, None]
 
 
 def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, tmp_path):

@@ -14,25 +14,11 @@
     )
 }}
 
-with
-
-leads as (
-
-    select * from {{ ref('stg_crm__leads') }}
-
-),
-
-merged as (
-
-    select * from {{ ref('int_leads__merged') }}
-
-),
-
-all_members as (
-
-    -- every CRM lead under its canonical lead (lead_id here), with the columns this model reads:
-    -- the partitions whose digest changed are recomputed (load lineage left out on purpose: a
-    -- re-delivered, unchanged lead changes nothing)
+{#- every CRM lead under its canonical lead (lead_id here), with the columns this model reads (load
+    lineage left out on purpose: a re-delivered, unchanged lead changes nothing). Written out where
+    it is read rather than as one CTE: a CTE read twice is materialized, and 10M wide rows of it
+    ran out of the 3 GB memory limit. -#}
+{%- set member_rows %}
     select
         merged.canonical_lead_id as lead_id,
         leads.lead_id as member_lead_id,
@@ -60,15 +46,16 @@ all_members as (
         leads.created_at,
         leads.converted_at,
         leads._source_system
-    from leads
-    inner join merged
+    from {{ ref('stg_crm__leads') }} as leads
+    inner join {{ ref('int_leads__merged') }} as merged
         on leads.lead_id = merged.lead_id
+{%- endset %}
 
-),
+with
 
 input_digests as (
 
-    {{ partition_digests('all_members', ['lead_id']) }}
+    {{ partition_digests('(' ~ member_rows ~ ')', ['lead_id']) }}
 
 ),
 
@@ -83,7 +70,7 @@ changed_leads as (
 members_in_scope as (
 
     select all_members.*
-    from all_members
+    from ({{ member_rows }}) as all_members
     inner join changed_leads
         on all_members.lead_id = changed_leads.lead_id
     where not changed_leads.is_gone
@@ -93,7 +80,7 @@ members_in_scope as (
 
 members_in_scope as (
 
-    select * from all_members
+    {{ member_rows }}
 
 ),
 {%- endif %}
