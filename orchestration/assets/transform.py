@@ -1,6 +1,7 @@
 """The dbt layer as Dagster assets: every model, seed and snapshot, with dbt tests as asset checks."""
 
 
+import dataclasses
 import json
 import os
 import shutil
@@ -235,8 +236,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     as_of = os.environ.get("FUNNEL_AS_OF")
     # as_of is left out: only clock readers use it, and they are rebuilt every night anyway
     code = unchanged.code_fingerprint(DBT_PROJECT.project_dir, dbt_vars(None, config.backfill_from, config.backfill_to))
+    # which code built an incremental table: without vars, so a backfill is not taken for a code change
+    project_code = unchanged.code_fingerprint(DBT_PROJECT.project_dir)
     with warehouse.connect() as con:
-        other_code = unchanged.incremental_models_built_by_other_code(con, MANIFEST, code)
+        other_code = unchanged.incremental_models_built_by_other_code(con, MANIFEST, project_code)
     full_refresh = config.full_refresh or bool(other_code)
     if other_code and not config.full_refresh:
         context.log.info(f"full refresh: {len(other_code)} incremental model(s) were built by other code, seeds or "
@@ -246,6 +249,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     rebuild_all = full_refresh or config.backfill_from is not None or not unchanged.enabled()
     with warehouse.connect() as con:
         plan = unchanged.plan_kept(con, MANIFEST, _selected_unique_ids(context), code, allow_keep=not rebuild_all)
+    plan = dataclasses.replace(plan, code=project_code)
     if plan.kept:
         context.log.info(f"{len(plan.kept)} dbt node(s) kept: their code and every source they read are "
                          f"unchanged since they were built (FUNNEL_KEEP_UNCHANGED_MODELS=0 rebuilds them)")

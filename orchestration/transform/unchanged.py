@@ -212,7 +212,7 @@ class KeepPlan:
 
     fingerprints: dict[str, str]
     kept: dict[str, str]  # unique_id -> run id of the build that made its current table
-    code: str = ""  # the project's code fingerprint tonight (recorded with every node built)
+    code: str = ""  # the project's code fingerprint, no vars (record_code; set by the caller)
 
     def exclude_args(self, manifest: Mapping) -> list[str]:
         """``--exclude`` naming the kept nodes by their fully qualified names (dbt's default method)."""
@@ -259,7 +259,7 @@ def plan_kept(con: duckdb.DuckDBPyConnection, manifest: Mapping, candidates: Ite
     source_fps = source_fingerprints(con, manifest, set().union(*sources.values()) if sources else ())
     fingerprints = {uid: _node_fingerprint(code, sources[uid], source_fps) for uid in nodes}
     if not allow_keep:
-        return KeepPlan(fingerprints, {}, code)
+        return KeepPlan(fingerprints, {})
     ensure_state_table(con)
     stored = {uid: (fp, run_id) for uid, fp, run_id in con.execute(
         f"select unique_id, fingerprint, run_id from {STATE_TABLE}").fetchall()}
@@ -273,7 +273,7 @@ def plan_kept(con: duckdb.DuckDBPyConnection, manifest: Mapping, candidates: Ite
         if uid in clocked or previous is None or previous[0] != fingerprints[uid] or relation not in existing:
             continue
         kept[uid] = previous[1]
-    return KeepPlan(fingerprints, kept, code)
+    return KeepPlan(fingerprints, kept)
 
 
 def record_built(con: duckdb.DuckDBPyConnection, plan: KeepPlan, built: Iterable[str], run_id: str) -> int:
