@@ -83,6 +83,19 @@
 {%- endmacro %}
 
 
+{#- `from <relation> as <alias> {{ only_changed_partitions(alias, ...) }}`: in an incremental run, the
+    rows of the changed partitions that still exist; nothing (every row) in a full build. -#}
+{% macro only_changed_partitions(alias, changed_cte, partition_by) -%}
+    {%- if is_incremental() %}
+    inner join {{ changed_cte }}
+        on {% for key in partition_by -%}
+        {{ alias }}.{{ key }} = {{ changed_cte }}.{{ key }}{% if not loop.last %} and {% endif %}
+        {%- endfor %}
+    where not {{ changed_cte }}.is_gone
+    {%- endif %}
+{%- endmacro %}
+
+
 {#- One tombstone row per changed partition of `changed_cte`: the partition keys, every other of
     `columns` (the model's output columns, in order) null. -#}
 {% macro partition_tombstones(changed_cte, columns, partition_by) -%}

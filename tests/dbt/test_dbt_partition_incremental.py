@@ -1,8 +1,9 @@
 """Partition-incremental models (dbt_project/macros/partitions.sql), night by night.
 
 int_stage_events__sequenced recomputes only the entities whose input entries changed,
-int_leads__resolved only the canonical leads whose members changed. Hand-written deliveries
-(expected values are delivery facts, not model output):
+int_leads__resolved only the canonical leads whose members changed, int_leads__attribution only
+those whose touches or conversion cutoff changed. Hand-written deliveries (expected values are
+delivery facts, not model output):
 
 - night 1: leads L1 (created 02-01, Open), L2 (01-05, Working), L3 (01-06, Open);
 - night 2: lead L0 with L1's email and company, created 01-25: L1 becomes L0's duplicate, so the
@@ -29,7 +30,8 @@ NIGHT_2 = datetime(2024, 3, 3, 2, 0)
 NIGHT_3 = datetime(2024, 3, 4, 2, 0)
 MODEL = "intermediate.int_stage_events__sequenced"
 RESOLVED = "intermediate.int_leads__resolved"
-SELECTION = ["+int_stage_events__sequenced"]
+ATTRIBUTION = "intermediate.int_leads__attribution"
+SELECTION = ["+int_stage_events__sequenced", "+int_leads__attribution"]
 
 
 def _lead(lead_id: str, email: str, created: datetime, status: str, load: str, night: datetime, row: int) -> dict:
@@ -75,6 +77,11 @@ def _alter_by_hand(build: DbtBuild, *entities: str) -> None:
             con.execute(f"update {MODEL} set event_source = 'altered' where entity_type = 'lead' and entity_id = ?",
                         [entity])
             con.execute(f"update {RESOLVED} set title = 'altered' where lead_id = ?", [entity])
+            con.execute(f"update {ATTRIBUTION} set first_touch_type = 'altered' where lead_id = ?", [entity])
+
+
+def _first_touch_types(build: DbtBuild) -> dict[str, str]:
+    return dict(build.query(f"select lead_id, first_touch_type from {ATTRIBUTION}"))
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +104,7 @@ def test_night_two_equals_a_build_of_both_deliveries_from_scratch(nights):
     assert nights["after_night_1"].keys() == {"L1", "L2", "L3"}
     assert _rows(nights["nightly"]) == _rows(nights["scratch"])
     assert _rows(nights["nightly"], RESOLVED) == _rows(nights["scratch"], RESOLVED)
+    assert _rows(nights["nightly"], ATTRIBUTION) == _rows(nights["scratch"], ATTRIBUTION)
 
 
 def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
@@ -107,6 +115,7 @@ def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
     stages = nightly.query(f"select stage_key from {MODEL} where entity_id = 'L2' order by event_sequence")
     assert stages == [("lead",), ("qualified",)]
     assert _resolved(nightly) == {"L0": ["Open", 2, None], "L2": ["Qualified", 1, None], "L3": ["Open", 1, None]}
+    assert _first_touch_types(nightly).keys() == {"L0", "L2", "L3"}
 
 
 def test_each_entity_stores_one_digest_on_its_first_entry(nights):
@@ -133,6 +142,9 @@ def test_only_changed_entities_are_recomputed_until_a_shared_input_changes(tmp_p
     assert after["L1"] == correct_night_1["L1"]
     resolved = _resolved(build)
     assert resolved["L2"] == ["Qualified", 1, None] and resolved["L3"][2] == "altered"
+    # a new status is not an input of attribution (touches and the conversion cutoff are): both kept
+    correct_touch = _first_touch_types(build)["L1"]
+    assert _first_touch_types(build) == {"L1": correct_touch, "L2": "altered", "L3": "altered"}
 
     _dbt(build, night=NIGHT_3)  # nothing new: nothing recomputed
     assert _sources_by_entity(build)["L3"] == {"altered"}
@@ -143,9 +155,11 @@ def test_only_changed_entities_are_recomputed_until_a_shared_input_changes(tmp_p
     assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
 
     _alter_by_hand(build, "L3")
-    _dbt(build, "--full-refresh", night=NIGHT_3, select=["int_stage_events__sequenced", "int_leads__resolved"])
+    _dbt(build, "--full-refresh", night=NIGHT_3,
+         select=["int_stage_events__sequenced", "int_leads__resolved", "int_leads__attribution"])
     assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
     assert _resolved(build)["L3"] == ["Open", 1, None]
+    assert _first_touch_types(build) == {lead: correct_touch for lead in ("L1", "L2", "L3")}
 
 
 def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, tmp_path):
@@ -158,8 +172,10 @@ def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, 
     with connect(build.warehouse) as con:
         con.execute(f"alter table {MODEL} drop column _partition_digest")
         con.execute(f"alter table {RESOLVED} drop column _partition_digest")
+        con.execute(f"alter table {ATTRIBUTION} drop column _partition_digest")
     _alter_by_hand(build, "L3")
     load_raw(build.warehouse, {"crm_leads": NIGHT_2_LEADS})
     _dbt(build, night=NIGHT_2)
     assert _rows(build) == _rows(nights["scratch"])
     assert _rows(build, RESOLVED) == _rows(nights["scratch"], RESOLVED)
+    assert _rows(build, ATTRIBUTION) == _rows(nights["scratch"], ATTRIBUTION)

@@ -4,18 +4,39 @@
 -- carry none, as web analytics skips "direct" visits: an untagged form post before the lead record
 -- must not turn a Paid Search lead into `other`. Ties at the same instant prefer the most specific
 -- touch: form submission, then campaign response, then the lead record.
+-- Partition-incremental (macros/partitions.sql): a night recomputes only the canonical leads whose
+-- touches or conversion cutoff changed, and keeps the others' rows.
+
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='replace_partitions',
+        unique_key='lead_id',
+        partition_tombstone='_partition_digest is null',
+        on_schema_change='sync_all_columns',
+    )
+}}
 
 with
 
-leads as (
+all_leads as (
 
     select lead_id, converted_at from {{ ref('int_leads__resolved') }}
 
 ),
 
-touches as (
+all_touches as (
 
-    select * from {{ ref('int_leads__touches') }}
+    select
+        lead_id,
+        touch_id,
+        touch_type,
+        touch_at,
+        has_channel_evidence,
+        channel_key,
+        campaign_id,
+        campaign_name
+    from {{ ref('int_leads__touches') }}
 
 ),
 
@@ -42,7 +63,7 @@ first_opportunity as (
 
 ),
 
-cutoffs as (
+all_cutoffs as (
 
     select
         leads.lead_id,
@@ -52,9 +73,51 @@ cutoffs as (
             when leads.converted_at < first_opportunity.first_opportunity_created_at then leads.converted_at
             else first_opportunity.first_opportunity_created_at
         end as conversion_at
-    from leads
+    from all_leads as leads
     left join first_opportunity
         on leads.lead_id = first_opportunity.lead_id
+
+),
+
+attribution_inputs as (
+
+    -- everything a lead's row is computed from: its touches and its conversion cutoff
+    select all_touches.*, cast(null as {{ dbt.type_timestamp() }}) as conversion_at from all_touches
+    union all
+    select lead_id, null, null, null, null, null, null, null, conversion_at from all_cutoffs
+
+),
+
+input_digests as (
+
+    {{ partition_digests('attribution_inputs', ['lead_id']) }}
+
+),
+
+{%- if is_incremental() %}
+
+changed_leads as (
+
+    {{ changed_partitions('input_digests', ['lead_id']) }}
+
+),
+{%- endif %}
+
+leads as (
+
+    select all_leads.* from all_leads {{ only_changed_partitions('all_leads', 'changed_leads', ['lead_id']) }}
+
+),
+
+touches as (
+
+    select all_touches.* from all_touches {{ only_changed_partitions('all_touches', 'changed_leads', ['lead_id']) }}
+
+),
+
+cutoffs as (
+
+    select all_cutoffs.* from all_cutoffs {{ only_changed_partitions('all_cutoffs', 'changed_leads', ['lead_id']) }}
 
 ),
 
@@ -100,8 +163,11 @@ final as (
         last_touch.channel_key as last_touch_channel_key,
         last_touch.campaign_id as last_touch_campaign_id,
         last_touch.campaign_name as last_touch_campaign_name,
-        cutoffs.conversion_at
+        cutoffs.conversion_at,
+        input_digests._partition_digest
     from leads
+    inner join input_digests
+        on leads.lead_id = input_digests.lead_id
     left join (select lead_id, count(*) as touch_count from touches group by lead_id) as count_touches
         on leads.lead_id = count_touches.lead_id
     left join ranked as first_touch
@@ -113,4 +179,19 @@ final as (
 
 )
 
+{%- if is_incremental() %}
+
 select * from final
+
+union all
+
+-- one tombstone per changed lead (null digest): replace_partitions deletes its stored row first
+{{ partition_tombstones('changed_leads', [
+    'lead_id', 'touch_count', 'first_touch_type', 'first_touch_at', 'first_touch_channel_key',
+    'first_touch_campaign_id', 'first_touch_campaign_name', 'last_touch_type', 'last_touch_at',
+    'last_touch_channel_key', 'last_touch_campaign_id', 'last_touch_campaign_name', 'conversion_at',
+    '_partition_digest'], ['lead_id']) }}
+{%- else %}
+
+select * from final
+{%- endif %}
