@@ -29,26 +29,30 @@
 #}
 
 {#- One row per partition of `input_cte`: its keys and _partition_digest (see above).
-    shared_inputs: relations every partition reads whole (their rows are hashed into every digest). -#}
+    shared_inputs: relations every partition reads whole (their rows are hashed into every digest).
+    A model whose own windows already sort by the partition can compute the same digest there:
+    sum(row_hash(<row alias>)) over (partition by <keys>) + shared_digest(shared_inputs). -#}
 {% macro partition_digests(input_cte, partition_by, shared_inputs=[]) -%}
     {%- set row_alias = '__funnel_input_row' -%}
-    with shared_digest as (
-        -- the version of this digest's definition: changing it changes every stored digest
-        select {{ funnel_warehouse.digest_text_hash("'partitions-v1'") }}
-        {%- for relation in shared_inputs %}
-            + coalesce((select {{ funnel_warehouse.row_hash_sum('__funnel_shared_row') }}
-                        from {{ relation }} as __funnel_shared_row), 0)
-        {%- endfor %}
-            as digest
-    )
     select
         {% for key in partition_by -%}
         {{ row_alias }}.{{ key }},
         {% endfor -%}
-        {{ funnel_warehouse.row_hash_sum(row_alias) }} + max(shared_digest.digest) as _partition_digest
+        sum({{ funnel_warehouse.row_hash(row_alias) }}) + {{ funnel_warehouse.shared_digest(shared_inputs) }}
+            as _partition_digest
     from {{ input_cte }} as {{ row_alias }}
-    cross join shared_digest
     group by {% for key in partition_by %}{{ row_alias }}.{{ key }}{% if not loop.last %}, {% endif %}{% endfor %}
+{%- endmacro %}
+
+
+{#- The part of every digest that all partitions share (a scalar): the version of this digest's
+    definition (changing it changes every stored digest) and the rows of `shared_inputs`. -#}
+{% macro shared_digest(shared_inputs=[]) -%}
+    ({{ funnel_warehouse.digest_text_hash("'partitions-v1'") }}
+    {%- for relation in shared_inputs %}
+        + coalesce((select sum({{ funnel_warehouse.row_hash('__funnel_shared_row') }})
+                    from {{ relation }} as __funnel_shared_row), 0)
+    {%- endfor %})
 {%- endmacro %}
 
 
@@ -133,26 +137,26 @@
 {%- endmacro %}
 
 
-{#- sum of the hashes of every row of the relation aliased `row_alias` (the whole row: a column
-    cannot shadow the alias, see orchestration/publish/digests). -#}
-{% macro row_hash_sum(row_alias) -%}
-    {{ return(adapter.dispatch('row_hash_sum', 'funnel_warehouse')(row_alias)) }}
+{#- hash of the whole row of the relation aliased `row_alias` (a column cannot shadow the alias, see
+    orchestration/publish/digests), in a type whose sum over millions of rows does not overflow -#}
+{% macro row_hash(row_alias) -%}
+    {{ return(adapter.dispatch('row_hash', 'funnel_warehouse')(row_alias)) }}
 {%- endmacro %}
 
-{% macro default__row_hash_sum(row_alias) -%}
-    cast(sum(hash({{ row_alias }})) as hugeint)
+{% macro default__row_hash(row_alias) -%}
+    cast(hash({{ row_alias }}) as hugeint)
 {%- endmacro %}
 
-{% macro postgres__row_hash_sum(row_alias) -%}
-    sum(cast(hashtextextended(cast({{ row_alias }} as text), 0) as numeric))
+{% macro postgres__row_hash(row_alias) -%}
+    cast(hashtextextended(cast({{ row_alias }} as text), 0) as numeric)
 {%- endmacro %}
 
-{% macro spark__row_hash_sum(row_alias) -%}
+{% macro spark__row_hash(row_alias) -%}
     cast(null as decimal(38, 0))
 {%- endmacro %}
 
 
-{#- hash of one text value, in the type row_hash_sum returns -#}
+{#- hash of one text value, in the type of row_hash -#}
 {% macro digest_text_hash(expr) -%}
     {{ return(adapter.dispatch('digest_text_hash', 'funnel_warehouse')(expr)) }}
 {%- endmacro %}

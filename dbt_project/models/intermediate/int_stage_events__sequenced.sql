@@ -37,13 +37,13 @@ stages as (
 
 ),
 
+{%- if is_incremental() %}
+
 input_digests as (
 
     {{ partition_digests('all_events', partition_by, shared_inputs=[ref('int_funnel_stages')]) }}
 
 ),
-
-{%- if is_incremental() %}
 
 changed_entities as (
 
@@ -103,7 +103,13 @@ numbered as (
             partition by events.entity_type, events.entity_id
             order by events.entered_at, events.source_sequence, events.stage_order, events.stage_key
             rows between unbounded preceding and unbounded following
-        ) as entity_max_stage_order
+        ) as entity_max_stage_order,
+        -- the entity's input digest (partition_digests' value, in the same sort as the facts above)
+        sum({{ row_hash('events') }}) over (
+            partition by events.entity_type, events.entity_id
+            order by events.entered_at, events.source_sequence, events.stage_order, events.stage_key
+            rows between unbounded preceding and unbounded following
+        ) + {{ shared_digest([ref('int_funnel_stages')]) }} as entity_input_digest
     from events
 
 ),
@@ -115,7 +121,8 @@ entities as (
         entity_id,
         entity_lead_id as lead_id,
         entity_handoff_at as handoff_at,
-        entity_max_stage_order as max_stage_order
+        entity_max_stage_order as max_stage_order,
+        entity_input_digest
     from numbered
     where observed_sequence = 1
 
@@ -128,6 +135,7 @@ skipped_candidates as (
         entities.entity_id,
         entities.lead_id,
         entities.handoff_at,
+        entities.entity_input_digest,
         stages.stage_key,
         stages.stage_order
     from entities
@@ -158,7 +166,8 @@ skipped as (
         'skipped_stage' as event_source,
         anchor.observed_sequence as anchor_sequence,
         true as is_skipped_stage,
-        skipped_candidates.handoff_at
+        skipped_candidates.handoff_at,
+        skipped_candidates.entity_input_digest
     from skipped_candidates
     inner join (
         select
@@ -195,7 +204,8 @@ all_entries as (
         numbered.event_source,
         numbered.observed_sequence as anchor_sequence,
         false as is_skipped_stage,
-        numbered.entity_handoff_at as handoff_at
+        numbered.entity_handoff_at as handoff_at,
+        numbered.entity_input_digest
     from numbered
 
     union all
@@ -250,9 +260,9 @@ final as (
 
     select
         -- ids
-        cast({{ dbt.concat(["timed.entity_type", "':'", "timed.entity_id", "':'", dbt.safe_cast("event_sequence", dbt.type_string())]) }} as {{ dbt.type_string() }}) as stage_event_id,
-        cast(timed.entity_type as {{ dbt.type_string() }}) as entity_type,
-        cast(timed.entity_id as {{ dbt.type_string() }}) as entity_id,
+        cast({{ dbt.concat(["entity_type", "':'", "entity_id", "':'", dbt.safe_cast("event_sequence", dbt.type_string())]) }} as {{ dbt.type_string() }}) as stage_event_id,
+        cast(entity_type as {{ dbt.type_string() }}) as entity_type,
+        cast(entity_id as {{ dbt.type_string() }}) as entity_id,
         cast(lead_id as {{ dbt.type_string() }}) as lead_id,
 
         -- stage
@@ -271,12 +281,9 @@ final as (
         {{ reporting_month('entered_at') }} as entered_month,
 
         -- lineage: the entity's input digest, on its first entry (macros/partitions.sql)
-        case when timed.event_sequence = 1 then input_digests._partition_digest end as _partition_digest
+        case when event_sequence = 1 then entity_input_digest end as _partition_digest
 
     from timed
-    inner join input_digests
-        on timed.entity_type = input_digests.entity_type
-        and timed.entity_id = input_digests.entity_id
 
 )
 
