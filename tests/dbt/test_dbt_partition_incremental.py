@@ -2,7 +2,8 @@
 
 int_stage_events__sequenced recomputes only the entities whose input entries changed,
 int_leads__resolved only the canonical leads whose members changed, int_leads__attribution only
-those whose touches or conversion cutoff changed. Hand-written deliveries (expected values are
+those whose touches or conversion cutoff changed, int_lead_journeys__stages_reached only those
+whose creation, entries or repeat deals changed. Hand-written deliveries (expected values are
 delivery facts, not model output):
 
 - night 1: leads L1 (created 02-01, Open), L2 (01-05, Working), L3 (01-06, Open);
@@ -31,7 +32,8 @@ NIGHT_3 = datetime(2024, 3, 4, 2, 0)
 MODEL = "intermediate.int_stage_events__sequenced"
 RESOLVED = "intermediate.int_leads__resolved"
 ATTRIBUTION = "intermediate.int_leads__attribution"
-SELECTION = ["+int_stage_events__sequenced", "+int_leads__attribution"]
+JOURNEYS = "intermediate.int_lead_journeys__stages_reached"
+SELECTION = ["+int_stage_events__sequenced", "+int_leads__attribution", "+int_lead_journeys__stages_reached"]
 
 
 def _lead(lead_id: str, email: str, created: datetime, status: str, load: str, night: datetime, row: int) -> dict:
@@ -78,6 +80,12 @@ def _alter_by_hand(build: DbtBuild, *entities: str) -> None:
                         [entity])
             con.execute(f"update {RESOLVED} set title = 'altered' where lead_id = ?", [entity])
             con.execute(f"update {ATTRIBUTION} set first_touch_type = 'altered' where lead_id = ?", [entity])
+            con.execute(f"update {JOURNEYS} set reached_at = timestamp '1999-01-01' where lead_id = ?", [entity])
+
+
+def _altered_journeys(build: DbtBuild) -> set[str]:
+    return {lead for (lead,) in build.query(
+        f"select distinct lead_id from {JOURNEYS} where reached_at = timestamp '1999-01-01'")}
 
 
 def _first_touch_types(build: DbtBuild) -> dict[str, str]:
@@ -105,6 +113,7 @@ def test_night_two_equals_a_build_of_both_deliveries_from_scratch(nights):
     assert _rows(nights["nightly"]) == _rows(nights["scratch"])
     assert _rows(nights["nightly"], RESOLVED) == _rows(nights["scratch"], RESOLVED)
     assert _rows(nights["nightly"], ATTRIBUTION) == _rows(nights["scratch"], ATTRIBUTION)
+    assert _rows(nights["nightly"], JOURNEYS) == _rows(nights["scratch"], JOURNEYS)
 
 
 def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
@@ -116,6 +125,7 @@ def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
     assert stages == [("lead",), ("qualified",)]
     assert _resolved(nightly) == {"L0": ["Open", 2, None], "L2": ["Qualified", 1, None], "L3": ["Open", 1, None]}
     assert _first_touch_types(nightly).keys() == {"L0", "L2", "L3"}
+    assert {lead for (lead,) in nightly.query(f"select distinct lead_id from {JOURNEYS}")} == {"L0", "L2", "L3"}
 
 
 def test_each_entity_stores_one_digest_on_its_first_entry(nights):
@@ -145,6 +155,7 @@ def test_only_changed_entities_are_recomputed_until_a_shared_input_changes(tmp_p
     # a new status is not an input of attribution (touches and the conversion cutoff are): both kept
     correct_touch = _first_touch_types(build)["L1"]
     assert _first_touch_types(build) == {"L1": correct_touch, "L2": "altered", "L3": "altered"}
+    assert _altered_journeys(build) == {"L3"}  # L2 entered `qualified`: its journey was recomputed
 
     _dbt(build, night=NIGHT_3)  # nothing new: nothing recomputed
     assert _sources_by_entity(build)["L3"] == {"altered"}
@@ -155,11 +166,12 @@ def test_only_changed_entities_are_recomputed_until_a_shared_input_changes(tmp_p
     assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
 
     _alter_by_hand(build, "L3")
-    _dbt(build, "--full-refresh", night=NIGHT_3,
-         select=["int_stage_events__sequenced", "int_leads__resolved", "int_leads__attribution"])
+    _dbt(build, "--full-refresh", night=NIGHT_3, select=["int_stage_events__sequenced", "int_leads__resolved",
+                                                         "int_leads__attribution", "int_lead_journeys__stages_reached"])
     assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
     assert _resolved(build)["L3"] == ["Open", 1, None]
     assert _first_touch_types(build) == {lead: correct_touch for lead in ("L1", "L2", "L3")}
+    assert _altered_journeys(build) == set()
 
 
 def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, tmp_path):
@@ -173,9 +185,11 @@ def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, 
         con.execute(f"alter table {MODEL} drop column _partition_digest")
         con.execute(f"alter table {RESOLVED} drop column _partition_digest")
         con.execute(f"alter table {ATTRIBUTION} drop column _partition_digest")
+        con.execute(f"alter table {JOURNEYS} drop column _partition_digest")
     _alter_by_hand(build, "L3")
     load_raw(build.warehouse, {"crm_leads": NIGHT_2_LEADS})
     _dbt(build, night=NIGHT_2)
     assert _rows(build) == _rows(nights["scratch"])
     assert _rows(build, RESOLVED) == _rows(nights["scratch"], RESOLVED)
     assert _rows(build, ATTRIBUTION) == _rows(nights["scratch"], ATTRIBUTION)
+    assert _rows(build, JOURNEYS) == _rows(nights["scratch"], JOURNEYS)
