@@ -6,6 +6,7 @@ touches dbt_project/target or another engineer's warehouse.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -95,3 +96,10 @@ def run_dbt(args: list[str], *, warehouse: Path, target_path: Path, env_extra: d
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
 
 
+def build_night(build: DbtBuild, *extra: str, night, select: list[str], dbt_vars: dict | None = None) -> None:
+    """``dbt build`` of the selected models, seeds and snapshots as one night at ``night`` (var
+    as_of), on the build's warehouse; fails the test with dbt's output when dbt fails."""
+    proc = run_dbt(["build", "--select", *select, "--resource-type", "seed", "snapshot", "model", *extra,
+                    "--vars", json.dumps({"as_of": night.isoformat(sep=" "), **(dbt_vars or {})})],
+                   warehouse=build.warehouse, target_path=build.target_path)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]

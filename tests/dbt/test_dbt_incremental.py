@@ -22,7 +22,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dbt_harness import DbtBuild, connect, load_raw, run_dbt
+from dbt_harness import DbtBuild, build_night, connect, load_raw, run_dbt
 
 NIGHT_1 = datetime(2024, 3, 2, 2, 0)
 NIGHT_2 = datetime(2024, 3, 3, 2, 0)
@@ -81,10 +81,7 @@ NIGHT_2_ROWS = {
 
 def _dbt(build: DbtBuild, *extra: str, night: datetime, dbt_vars: dict | None = None,
          select: list[str] = SELECTION) -> None:
-    proc = run_dbt(["build", "--select", *select, "--resource-type", "seed", "snapshot", "model", *extra,
-                    "--vars", json.dumps({"as_of": night.isoformat(sep=" "), **(dbt_vars or {})})],
-                   warehouse=build.warehouse, target_path=build.target_path)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    build_night(build, *extra, night=night, select=select, dbt_vars=dbt_vars)
 
 
 def _table(build: DbtBuild, model: str) -> list[tuple]:

@@ -19,12 +19,11 @@ a changed shared input (the funnel stages) and --full-refresh each recompute eve
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pytest
 
-from dbt_harness import DbtBuild, connect, load_raw, run_dbt
+from dbt_harness import DbtBuild, build_night, connect, load_raw
 
 NIGHT_1 = datetime(2024, 3, 2, 2, 0)
 NIGHT_2 = datetime(2024, 3, 3, 2, 0)
@@ -51,10 +50,7 @@ NIGHT_2_LEADS = [_lead("L0", "l1@example.com", datetime(2024, 1, 25), "Open", "l
 
 def _dbt(build: DbtBuild, *extra: str, night: datetime, dbt_vars: dict | None = None,
          select: list[str] = SELECTION) -> None:
-    proc = run_dbt(["build", "--select", *select, "--resource-type", "seed", "snapshot", "model", *extra,
-                    "--vars", json.dumps({"as_of": night.isoformat(sep=" "), **(dbt_vars or {})})],
-                   warehouse=build.warehouse, target_path=build.target_path)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    build_night(build, *extra, night=night, select=select, dbt_vars=dbt_vars)
 
 
 def _rows(build: DbtBuild, model: str = MODEL) -> list[tuple]:
