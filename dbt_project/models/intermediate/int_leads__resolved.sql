@@ -66,24 +66,15 @@ changed_leads as (
     {{ changed_partitions('input_digests', ['lead_id']) }}
 
 ),
+{%- endif %}
 
 members_in_scope as (
 
     select all_members.*
     from ({{ member_rows }}) as all_members
-    inner join changed_leads
-        on all_members.lead_id = changed_leads.lead_id
-    where not changed_leads.is_gone
+    {{ only_changed_partitions('all_members', 'changed_leads', ['lead_id']) }}
 
 ),
-{%- else %}
-
-members_in_scope as (
-
-    {{ member_rows }}
-
-),
-{%- endif %}
 
 members as (
 

@@ -50,25 +50,15 @@ changed_entities as (
     {{ changed_partitions('input_digests', partition_by) }}
 
 ),
+{%- endif %}
 
 events as (
 
     select all_events.*
     from all_events
-    inner join changed_entities
-        on all_events.entity_type = changed_entities.entity_type
-        and all_events.entity_id = changed_entities.entity_id
-    where not changed_entities.is_gone
+    {{ only_changed_partitions('all_events', 'changed_entities', partition_by) }}
 
 ),
-{%- else %}
-
-events as (
-
-    select * from all_events
-
-),
-{%- endif %}
 
 entity_type_first_stage as (
 
