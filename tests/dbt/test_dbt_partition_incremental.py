@@ -1,9 +1,10 @@
 """Partition-incremental models (dbt_project/macros/partitions.sql), night by night.
 
 int_stage_events__sequenced recomputes only the entities whose input entries changed,
-int_leads__resolved only the canonical leads whose members changed, int_leads__attribution only
-those whose touches or conversion cutoff changed, int_lead_journeys__stages_reached only those
-whose creation, entries or repeat deals changed. Hand-written deliveries (expected values are
+int_leads__resolved only the canonical leads whose members changed, int_leads__touches only those
+whose touches changed, int_leads__attribution and int_leads__campaigns only those whose touches or
+conversion cutoff changed, int_lead_journeys__stages_reached only those whose creation, entries or
+repeat deals changed. Hand-written deliveries (expected values are
 delivery facts, not model output):
 
 - night 1: leads L1 (created 02-01, Open), L2 (01-05, Working), L3 (01-06, Open);
@@ -32,13 +33,17 @@ MODEL = "intermediate.int_stage_events__sequenced"
 RESOLVED = "intermediate.int_leads__resolved"
 ATTRIBUTION = "intermediate.int_leads__attribution"
 JOURNEYS = "intermediate.int_lead_journeys__stages_reached"
-SELECTION = ["+int_stage_events__sequenced", "+int_leads__attribution", "+int_lead_journeys__stages_reached"]
+TOUCHES = "intermediate.int_leads__touches"
+CAMPAIGNS = "intermediate.int_leads__campaigns"
+PARTITION_MODELS = [MODEL, RESOLVED, ATTRIBUTION, JOURNEYS, TOUCHES, CAMPAIGNS]
+SELECTION = ["+int_stage_events__sequenced", "+int_leads__campaigns", "+int_lead_journeys__stages_reached"]
 
 
-def _lead(lead_id: str, email: str, created: datetime, status: str, load: str, night: datetime, row: int) -> dict:
+def _lead(lead_id: str, email: str, created: datetime, status: str, load: str, night: datetime, row: int,
+          campaign_id: str | None = None) -> dict:
     return {"lead_id": lead_id, "email": email, "company": "Acme", "status": status, "created_at": created,
-            "is_deleted": False, "_source_system": "test", "_source_file": f"{load}/Lead.csv", "_source_row": row,
-            "_load_id": load, "_loaded_at": night}
+            "campaign_id": campaign_id, "is_deleted": False, "_source_system": "test",
+            "_source_file": f"{load}/Lead.csv", "_source_row": row, "_load_id": load, "_loaded_at": night}
 
 
 NIGHT_1_LEADS = [_lead("L1", "l1@example.com", datetime(2024, 2, 1), "Open", "load-1", NIGHT_1, 1),
@@ -77,11 +82,22 @@ def _alter_by_hand(build: DbtBuild, *entities: str) -> None:
             con.execute(f"update {RESOLVED} set title = 'altered' where lead_id = ?", [entity])
             con.execute(f"update {ATTRIBUTION} set first_touch_type = 'altered' where lead_id = ?", [entity])
             con.execute(f"update {JOURNEYS} set reached_at = timestamp '1999-01-01' where lead_id = ?", [entity])
+            con.execute(f"update {TOUCHES} set lead_source = 'altered' where lead_id = ?", [entity])
+            con.execute(f"update {CAMPAIGNS} set first_touch_type = 'altered' where lead_id = ?", [entity])
 
 
 def _altered_journeys(build: DbtBuild) -> set[str]:
     return {lead for (lead,) in build.query(
         f"select distinct lead_id from {JOURNEYS} where reached_at = timestamp '1999-01-01'")}
+
+
+def _touch_sources(build: DbtBuild) -> dict[str, str]:
+    return dict(build.query(f"select lead_id, lead_source from {TOUCHES} where touch_type = 'lead_record'"))
+
+
+def _campaign_touches(build: DbtBuild) -> dict[str, tuple]:
+    return {lead: tuple(rest) for lead, *rest in build.query(
+        f"select lead_id, first_touch_campaign_key, first_touch_type from {CAMPAIGNS}")}
 
 
 def _first_touch_types(build: DbtBuild) -> dict[str, str]:
@@ -110,6 +126,8 @@ def test_night_two_equals_a_build_of_both_deliveries_from_scratch(nights):
     assert _rows(nights["nightly"], RESOLVED) == _rows(nights["scratch"], RESOLVED)
     assert _rows(nights["nightly"], ATTRIBUTION) == _rows(nights["scratch"], ATTRIBUTION)
     assert _rows(nights["nightly"], JOURNEYS) == _rows(nights["scratch"], JOURNEYS)
+    assert _rows(nights["nightly"], TOUCHES) == _rows(nights["scratch"], TOUCHES)
+    assert _rows(nights["nightly"], CAMPAIGNS) == _rows(nights["scratch"], CAMPAIGNS)
 
 
 def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
@@ -122,6 +140,10 @@ def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
     assert _resolved(nightly) == {"L0": ["Open", 2, None], "L2": ["Qualified", 1, None], "L3": ["Open", 1, None]}
     assert _first_touch_types(nightly).keys() == {"L0", "L2", "L3"}
     assert {lead for (lead,) in nightly.query(f"select distinct lead_id from {JOURNEYS}")} == {"L0", "L2", "L3"}
+    # L1's record is a touch of L0 now; no row of the canonical lead L1 is left in the lead tables
+    assert set(nightly.query(f"select touch_id, lead_id from {TOUCHES}")) == {
+        ("lead_record:L0", "L0"), ("lead_record:L1", "L0"), ("lead_record:L2", "L2"), ("lead_record:L3", "L3")}
+    assert _campaign_touches(nightly).keys() == {"L0", "L2", "L3"}
 
 
 def test_each_entity_stores_one_digest_on_its_first_entry(nights):
@@ -162,12 +184,32 @@ def test_only_changed_entities_are_recomputed_until_a_shared_input_changes(tmp_p
     assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
 
     _alter_by_hand(build, "L3")
-    _dbt(build, "--full-refresh", night=NIGHT_3, select=["int_stage_events__sequenced", "int_leads__resolved",
-                                                         "int_leads__attribution", "int_lead_journeys__stages_reached"])
+    _dbt(build, "--full-refresh", night=NIGHT_3, select=[model.split(".")[1] for model in PARTITION_MODELS])
     assert _sources_by_entity(build)["L3"] == correct_night_1["L3"]
     assert _resolved(build)["L3"] == ["Open", 1, None]
     assert _first_touch_types(build) == {lead: correct_touch for lead in ("L1", "L2", "L3")}
     assert _altered_journeys(build) == set()
+    assert "altered" not in _touch_sources(build).values()
+    assert "altered" not in {touch_type for _, touch_type in _campaign_touches(build).values()}
+
+
+def test_touches_and_campaigns_recompute_only_the_leads_whose_touches_changed(tmp_path):
+    """A new campaign on L2's record changes L2's touches (and so its campaign touches); a new status
+    on L3 changes neither: L3's rows, altered by hand, are kept."""
+    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target", results=[], seconds=0.0,
+                     output="")
+    load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
+    _dbt(build, night=NIGHT_1)
+    assert _campaign_touches(build)["L2"] == (None, None)
+    _alter_by_hand(build, "L2", "L3")
+    load_raw(build.warehouse, {"crm_leads": [
+        _lead("L2", "l2@example.com", datetime(2024, 1, 5), "Working", "load-2", NIGHT_2, 1, campaign_id="C1"),
+        _lead("L3", "l3@example.com", datetime(2024, 1, 6), "Working", "load-2", NIGHT_2, 2)]})
+    _dbt(build, night=NIGHT_2)
+    assert _touch_sources(build) == {"L1": None, "L2": None, "L3": "altered"}
+    campaigns = _campaign_touches(build)
+    assert campaigns["L2"] == ("C1", "lead_record") and campaigns["L3"][1] == "altered"
+    assert campaigns["L1"] == (None, None)
 
 
 def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, tmp_path):
@@ -178,14 +220,10 @@ def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, 
     load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
     _dbt(build, night=NIGHT_1)
     with connect(build.warehouse) as con:
-        con.execute(f"alter table {MODEL} drop column _partition_digest")
-        con.execute(f"alter table {RESOLVED} drop column _partition_digest")
-        con.execute(f"alter table {ATTRIBUTION} drop column _partition_digest")
-        con.execute(f"alter table {JOURNEYS} drop column _partition_digest")
+        for model in PARTITION_MODELS:
+            con.execute(f"alter table {model} drop column _partition_digest")
     _alter_by_hand(build, "L3")
     load_raw(build.warehouse, {"crm_leads": NIGHT_2_LEADS})
     _dbt(build, night=NIGHT_2)
-    assert _rows(build) == _rows(nights["scratch"])
-    assert _rows(build, RESOLVED) == _rows(nights["scratch"], RESOLVED)
-    assert _rows(build, ATTRIBUTION) == _rows(nights["scratch"], ATTRIBUTION)
-    assert _rows(build, JOURNEYS) == _rows(nights["scratch"], JOURNEYS)
+    for model in PARTITION_MODELS:
+        assert _rows(build, model) == _rows(nights["scratch"], model), model

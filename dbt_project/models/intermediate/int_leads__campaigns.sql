@@ -6,10 +6,22 @@
 -- hide a campaign touch. Ties at one instant prefer form submission, then campaign response, then
 -- the lead record (as int_leads__attribution); the conversion cutoff is int_leads__attribution's.
 -- Null keys when the lead has no campaign touch.
+-- Partition-incremental (macros/partitions.sql): a night recomputes only the canonical leads whose
+-- campaign touches (as resolved tonight) or conversion cutoff changed, and keeps the others' rows.
+
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='replace_partitions',
+        unique_key='lead_id',
+        partition_tombstone='_partition_digest is null',
+        on_schema_change='sync_all_columns',
+    )
+}}
 
 with
 
-leads as (
+all_leads as (
 
     select lead_id from {{ ref('int_leads__resolved') }}
 
@@ -21,8 +33,9 @@ touches as (
 
 ),
 
-attribution as (
+all_cutoffs as (
 
+    -- one row per canonical lead, as int_leads__resolved
     select lead_id, conversion_at from {{ ref('int_leads__attribution') }}
 
 ),
@@ -33,7 +46,7 @@ campaign_refs as (
 
 ),
 
-campaign_touches as (
+all_campaign_touches as (
 
     select
         touches.lead_id,
@@ -54,6 +67,50 @@ campaign_touches as (
         and {{ normalize_name('touches.campaign_name') }} = utm_refs.normalized_name
     where touches.campaign_id is not null
         or (touches.touch_type = 'form_submission' and {{ normalize_name('touches.campaign_name') }} is not null)
+
+),
+
+campaign_inputs as (
+
+    -- everything a lead's row is computed from: its campaign touches and its conversion cutoff
+    select all_campaign_touches.*, cast(null as {{ dbt.type_timestamp() }}) as conversion_at
+    from all_campaign_touches
+    union all
+    select lead_id, null, null, null, null, conversion_at from all_cutoffs
+
+),
+
+input_digests as (
+
+    {{ partition_digests('campaign_inputs', ['lead_id']) }}
+
+),
+
+{%- if is_incremental() %}
+
+changed_leads as (
+
+    {{ changed_partitions('input_digests', ['lead_id']) }}
+
+),
+{%- endif %}
+
+leads as (
+
+    select all_leads.* from all_leads {{ only_changed_partitions('all_leads', 'changed_leads', ['lead_id']) }}
+
+),
+
+campaign_touches as (
+
+    select all_campaign_touches.*
+    from all_campaign_touches {{ only_changed_partitions('all_campaign_touches', 'changed_leads', ['lead_id']) }}
+
+),
+
+attribution as (
+
+    select all_cutoffs.* from all_cutoffs {{ only_changed_partitions('all_cutoffs', 'changed_leads', ['lead_id']) }}
 
 ),
 
@@ -92,8 +149,11 @@ final as (
         first_touch.touch_at as first_touch_at,
         last_touch.campaign_key as last_touch_campaign_key,
         last_touch.touch_type as last_touch_type,
-        last_touch.touch_at as last_touch_at
+        last_touch.touch_at as last_touch_at,
+        input_digests._partition_digest
     from leads
+    inner join input_digests
+        on leads.lead_id = input_digests.lead_id
     left join ranked as first_touch
         on leads.lead_id = first_touch.lead_id
         and first_touch.first_rank = 1
@@ -103,4 +163,17 @@ final as (
 
 )
 
+{%- if is_incremental() %}
+
 select * from final
+
+union all
+
+-- one tombstone per changed lead (null digest): replace_partitions deletes its stored row first
+{{ partition_tombstones('changed_leads', [
+    'lead_id', 'first_touch_campaign_key', 'first_touch_type', 'first_touch_at', 'last_touch_campaign_key',
+    'last_touch_type', 'last_touch_at', '_partition_digest'], ['lead_id']) }}
+{%- else %}
+
+select * from final
+{%- endif %}

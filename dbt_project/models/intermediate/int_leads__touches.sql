@@ -7,6 +7,19 @@
 -- priority of the rule that decided it); the lowest priority wins; else `other`, and
 -- has_channel_evidence is false (an untagged form post says nothing about where the lead came from,
 -- so attribution prefers touches that do).
+-- Partition-incremental (macros/partitions.sql): a night recomputes only the canonical leads whose
+-- touches, or the channel of a campaign they touched, changed, and keeps the others' rows. The
+-- digest is stored on the lead's own lead_record touch.
+
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='replace_partitions',
+        unique_key='lead_id',
+        partition_tombstone='touch_id is null',
+        on_schema_change='sync_all_columns',
+    )
+}}
 
 with
 
@@ -59,7 +72,7 @@ channel_mapping as (
 
 ),
 
-touches as (
+all_touches as (
 
     select
         {{ dbt.concat(["'form_submission:'", "submissions.submission_id"]) }} as touch_id,
@@ -119,6 +132,41 @@ touches as (
 
 ),
 
+touch_inputs as (
+
+    -- everything a lead's rows are computed from: its touches and the channel of their campaigns
+    select
+        all_touches.*,
+        campaign_channels.channel_key as evidence_channel_key,
+        campaign_channels.channel_priority as evidence_channel_priority
+    from all_touches
+    left join campaign_channels
+        on all_touches.campaign_id = campaign_channels.campaign_key
+        and campaign_channels.has_channel_evidence
+
+),
+
+input_digests as (
+
+    {{ partition_digests('touch_inputs', ['lead_id']) }}
+
+),
+
+{%- if is_incremental() %}
+
+changed_leads as (
+
+    {{ changed_partitions('input_digests', ['lead_id']) }}
+
+),
+{%- endif %}
+
+touches as (
+
+    select all_touches.* from all_touches {{ only_changed_partitions('all_touches', 'changed_leads', ['lead_id']) }}
+
+),
+
 channel_candidates as (
 
     {{ channel_rule_matches('touches', 'touch_id', ['utm_medium', 'utm_source', 'lead_source']) }}
@@ -151,11 +199,32 @@ final as (
     select
         touches.*,
         coalesce(best_channel.channel_key, 'other') as channel_key,
-        best_channel.channel_key is not null as has_channel_evidence
+        best_channel.channel_key is not null as has_channel_evidence,
+        -- on one row of the lead: its own lead record, which every canonical lead has
+        case
+            when touches.touch_id = {{ dbt.concat(["'lead_record:'", "touches.lead_id"]) }}
+                then input_digests._partition_digest
+        end as _partition_digest
     from touches
+    inner join input_digests
+        on touches.lead_id = input_digests.lead_id
     left join best_channel
         on touches.touch_id = best_channel.touch_id
 
 )
 
+{%- if is_incremental() %}
+
 select * from final
+
+union all
+
+-- one tombstone per changed lead (null touch_id): replace_partitions deletes its stored rows first
+{{ partition_tombstones('changed_leads', [
+    'touch_id', 'lead_id', 'touch_type', 'touch_at', 'campaign_id', 'campaign_name', 'utm_source',
+    'utm_medium', 'campaign_channel', 'lead_source', 'channel_key', 'has_channel_evidence',
+    '_partition_digest'], ['lead_id']) }}
+{%- else %}
+
+select * from final
+{%- endif %}
