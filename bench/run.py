@@ -250,7 +250,9 @@ def bench_size(size: str, reps: int, delta_reps: int, contenders: list[str],
                 loaded = delta_rows_loaded(out_dir) if kind == "delta" else None
                 runs.append({"size": size, "rep": rep, "contender": "build", "kind": kind, "load1": load,
                              "delta_rows": delta_rows, "delta_rows_loaded": loaded, **fig, "success": out.get("success"),
-                             "failures": out.get("failures"), "steps": out.get("steps")})
+                             "failures": out.get("failures"), "steps": out.get("steps"),
+                             "dbt_top_nodes": out.get("dbt_top_nodes"),
+                             "dbt_node_seconds_total": out.get("dbt_node_seconds_total")})
                 print(f"[{size}] rep {rep} build/{kind} wall {fig['wall_s']:8.2f}s cpu {fig['cpu_s']:8.2f}s "
                       f"rss {fig['peak_rss_mb']:7.1f}MB (delta rows written {delta_rows}, loaded {loaded})", flush=True)
                 if kind == "delta" and loaded != delta_rows:
@@ -316,6 +318,11 @@ def summarize(result: dict) -> dict:
             s["build_failures"] = builds[0].get("failures")
             s["dbt_top_nodes"] = builds[0].get("dbt_top_nodes")
             s["dbt_node_seconds_total"] = builds[0].get("dbt_node_seconds_total")
+        for kind in ("empty", "delta"):  # where a night's dbt time goes (the delta target is about it)
+            nights = [r for r in data["runs"] if r["contender"] == "build" and r["kind"] == kind]
+            if nights and nights[0].get("dbt_top_nodes"):
+                s[f"{kind}_dbt_top_nodes"] = nights[0]["dbt_top_nodes"]
+                s[f"{kind}_dbt_node_seconds_total"] = nights[0].get("dbt_node_seconds_total")
         s["outputs_identical"] = all(v == "identical" for c in data["checks"] for v in c["pairs"].values())
         summary[size] = s
     return summary
@@ -357,6 +364,11 @@ def markdown(result: dict) -> str:
             if s.get("dbt_top_nodes"):
                 lines.append(f"dbt nodes: sum of node times {s['dbt_node_seconds_total']} s; slowest: "
                              + ", ".join(f"{n.replace('/', '.').split('.')[-1]} {t:.1f}" for n, t in s["dbt_top_nodes"][:6]))
+            for kind in ("empty", "delta"):
+                if s.get(f"{kind}_dbt_top_nodes"):
+                    lines.append(f"dbt nodes, {kind} night: sum of node times {s[f'{kind}_dbt_node_seconds_total']} s; "
+                                 "slowest: " + ", ".join(f"{n.replace('/', '.').split('.')[-1]} {t:.1f}"
+                                                         for n, t in s[f"{kind}_dbt_top_nodes"][:8]))
             if s.get("build_failures"):
                 lines.append(f"Build failures: {s['build_failures']}")
     return "\n".join(lines)
