@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -27,9 +27,10 @@ DBT = Path(sys.executable).parent / "dbt"
 class DbtBuild:
     warehouse: Path
     target_path: Path
-    results: list[dict]
-    seconds: float
-    output: str
+    # what a dbt run reported; empty for a warehouse a test builds night by night (build_night)
+    results: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    output: str = ""
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.warehouse), read_only=True) as con:

@@ -38,7 +38,7 @@ def generated(tmp_path_factory):
     proc = run_dbt(["build", "--select", "+mart_campaign_performance", "+fct_leads", "--resource-type", "seed", "snapshot", "model",
                     "--vars", json.dumps({"as_of": AS_OF})], warehouse=warehouse, target_path=target)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    return truth, DbtBuild(warehouse=warehouse, target_path=target, results=[], seconds=0.0, output=proc.stdout)
+    return truth, DbtBuild(warehouse=warehouse, target_path=target, output=proc.stdout)
 
 
 def test_spend_per_campaign_and_month_equals_the_planted_spend(generated):

@@ -108,8 +108,8 @@ def _make_stale(build: DbtBuild, activity_id: str) -> None:
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory) -> dict[str, DbtBuild]:
     root = tmp_path_factory.mktemp("incremental")
-    builds = {name: DbtBuild(warehouse=root / f"{name}.duckdb", target_path=root / f"target_{name}", results=[],
-                             seconds=0.0, output="") for name in ("nightly", "scratch")}
+    builds = {name: DbtBuild(warehouse=root / f"{name}.duckdb", target_path=root / f"target_{name}")
+              for name in ("nightly", "scratch")}
     nightly, scratch = builds["nightly"], builds["scratch"]
     load_raw(nightly.warehouse, NIGHT_1_ROWS)
     _dbt(nightly, night=NIGHT_1)

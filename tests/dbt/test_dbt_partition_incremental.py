@@ -107,8 +107,8 @@ def _first_touch_types(build: DbtBuild) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory) -> dict[str, DbtBuild]:
     root = tmp_path_factory.mktemp("partitions")
-    builds = {name: DbtBuild(warehouse=root / f"{name}.duckdb", target_path=root / f"target_{name}", results=[],
-                             seconds=0.0, output="") for name in ("nightly", "scratch")}
+    builds = {name: DbtBuild(warehouse=root / f"{name}.duckdb", target_path=root / f"target_{name}")
+              for name in ("nightly", "scratch")}
     nightly, scratch = builds["nightly"], builds["scratch"]
     load_raw(nightly.warehouse, {"crm_leads": NIGHT_1_LEADS})
     _dbt(nightly, night=NIGHT_1)
@@ -153,8 +153,7 @@ def test_each_entity_stores_one_digest_on_its_first_entry(nights):
 
 
 def test_only_changed_entities_are_recomputed_until_a_shared_input_changes(tmp_path):
-    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target", results=[], seconds=0.0,
-                     output="")
+    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target")
     load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
     _dbt(build, night=NIGHT_1)
     correct_night_1 = _sources_by_entity(build)
@@ -197,8 +196,7 @@ def test_touches_and_campaigns_recompute_only_the_leads_whose_touches_changed(tm
     """A new campaign on L2's record changes L2's touches (and so its campaign touches); a new status
     on L3 changes neither; a new creation time on L1 changes its touches, not its campaign touches
     (it has none). Rows altered by hand are kept where the input did not change."""
-    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target", results=[], seconds=0.0,
-                     output="")
+    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target")
     load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
     _dbt(build, night=NIGHT_1)
     assert _campaign_touches(build)["L2"] == (None, None)
@@ -215,8 +213,7 @@ def test_touches_and_campaigns_recompute_only_the_leads_whose_touches_changed(tm
 def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, tmp_path):
     """A warehouse built by a version without _partition_digest: the next night adds the column
     and, its stored digests being null, recomputes every entity (no --full-refresh needed)."""
-    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target", results=[], seconds=0.0,
-                     output="")
+    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target")
     load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
     _dbt(build, night=NIGHT_1)
     with connect(build.warehouse) as con:
