@@ -122,12 +122,8 @@ def nights(tmp_path_factory) -> dict[str, DbtBuild]:
 
 def test_night_two_equals_a_build_of_both_deliveries_from_scratch(nights):
     assert nights["after_night_1"].keys() == {"L1", "L2", "L3"}
-    assert _rows(nights["nightly"]) == _rows(nights["scratch"])
-    assert _rows(nights["nightly"], RESOLVED) == _rows(nights["scratch"], RESOLVED)
-    assert _rows(nights["nightly"], ATTRIBUTION) == _rows(nights["scratch"], ATTRIBUTION)
-    assert _rows(nights["nightly"], JOURNEYS) == _rows(nights["scratch"], JOURNEYS)
-    assert _rows(nights["nightly"], TOUCHES) == _rows(nights["scratch"], TOUCHES)
-    assert _rows(nights["nightly"], CAMPAIGNS) == _rows(nights["scratch"], CAMPAIGNS)
+    for model in PARTITION_MODELS:
+        assert _rows(nights["nightly"], model) == _rows(nights["scratch"], model), model
 
 
 def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
