@@ -35,8 +35,10 @@ ATTRIBUTION = "intermediate.int_leads__attribution"
 JOURNEYS = "intermediate.int_lead_journeys__stages_reached"
 TOUCHES = "intermediate.int_leads__touches"
 CAMPAIGNS = "intermediate.int_leads__campaigns"
-PARTITION_MODELS = [MODEL, RESOLVED, ATTRIBUTION, JOURNEYS, TOUCHES, CAMPAIGNS]
-SELECTION = ["+int_stage_events__sequenced", "+int_leads__campaigns", "+int_lead_journeys__stages_reached"]
+ENTITIES = "intermediate.int_conversion_metrics__entities"
+PARTITION_MODELS = [MODEL, RESOLVED, ATTRIBUTION, JOURNEYS, TOUCHES, CAMPAIGNS, ENTITIES]
+SELECTION = ["+int_stage_events__sequenced", "+int_leads__campaigns", "+int_lead_journeys__stages_reached",
+             "+int_conversion_metrics__entities"]
 
 
 def _lead(lead_id: str, email: str, created: datetime, status: str, load: str, night: datetime, row: int,
@@ -84,6 +86,7 @@ def _alter_by_hand(build: DbtBuild, *entities: str) -> None:
             con.execute(f"update {JOURNEYS} set reached_at = timestamp '1999-01-01' where lead_id = ?", [entity])
             con.execute(f"update {TOUCHES} set lead_source = 'altered' where lead_id = ?", [entity])
             con.execute(f"update {CAMPAIGNS} set first_touch_type = 'altered' where lead_id = ?", [entity])
+            con.execute(f"update {ENTITIES} set owner_team = 'altered' where _partition_key = ?", [f"lead:{entity}"])
 
 
 def _altered_journeys(build: DbtBuild) -> set[str]:
@@ -220,3 +223,71 @@ def test_a_table_stored_before_the_digests_existed_is_upgraded_in_place(nights, 
     _dbt(build, night=NIGHT_2)
     for model in PARTITION_MODELS:
         assert _rows(build, model) == _rows(nights["scratch"], model), model
+
+
+def _lineage(load: str, night: datetime, row: int, file: str) -> dict:
+    return {"_source_system": "test", "_source_file": f"{load}/{file}", "_source_row": row, "_load_id": load,
+            "_loaded_at": night}
+
+
+def _account(account_id: str, industry: str, load: str, night: datetime, row: int) -> dict:
+    return {"account_id": account_id, "name": f"Account {account_id}", "industry": industry, "employees": 500,
+            "region": "CA", "segment": "Enterprise", "created_at": datetime(2024, 1, 2), "is_deleted": False,
+            **_lineage(load, night, row, "Account.csv")}
+
+
+def _closed_deal(opportunity_id: str, lead_id: str | None, won: bool, load: str, night: datetime, row: int,
+                 deleted: bool = False) -> dict:
+    return {"opportunity_id": opportunity_id, "account_id": "A1", "lead_id": lead_id, "name": opportunity_id,
+            "created_at": datetime(2024, 1, 20), "stage": "Closed Won" if won else "Closed Lost", "amount": 1000.0,
+            "currency": "usd", "close_date": datetime(2024, 2, 10).date(), "is_closed": True, "is_won": won,
+            "owner_id": "u1", "product": "Widget", "is_deleted": deleted,
+            **_lineage(load, night, row, "Opportunity.csv")}
+
+
+def _form_post(submission_id: str, email: str, load: str, night: datetime, row: int) -> dict:
+    return {"submission_id": submission_id, "email": email, "form_name": "Demo",
+            "submitted_at": datetime(2024, 2, 20), **_lineage(load, night, row, "forms.csv")}
+
+
+def _entity_rows(build: DbtBuild) -> dict[tuple[str, str], tuple]:
+    return {(metric, entity): (industry, team) for metric, entity, industry, team in build.query(
+        f"select metric_key, entity_id, industry, owner_team from {ENTITIES} where metric_key is not null")}
+
+
+def test_conversion_entities_recompute_only_the_partitions_whose_inputs_changed(tmp_path):
+    """Partitions: lead:L2 holds L2's rows and its deal O1's, opportunity:O2 the lead-less deal's,
+    submission:<id> each form post's. Night 2 re-delivers O1's account with another industry (only
+    lead:L2 changes), deletes O2 (its partition is gone) and brings form post S3 (a new partition).
+    Rows altered by hand stay altered in every other partition."""
+    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target")
+    select = ["+int_conversion_metrics__entities"]
+    load_raw(build.warehouse, {
+        "crm_leads": NIGHT_1_LEADS,
+        "crm_accounts": [_account("A1", "Energy", "load-1", NIGHT_1, 1)],
+        "crm_opportunities": [_closed_deal("O1", "L2", True, "load-1", NIGHT_1, 1),
+                              _closed_deal("O2", None, False, "load-1", NIGHT_1, 2)],
+        "form_submissions": [_form_post("S1", "l3@example.com", "load-1", NIGHT_1, 1),
+                             _form_post("S2", "nobody@example.com", "load-1", NIGHT_1, 2)]})
+    _dbt(build, night=NIGHT_1, select=select)
+    night_1 = _entity_rows(build)
+    assert night_1[("win_rate", "O1")][0] == "Energy" and ("win_rate", "O2") in night_1
+    assert {entity for _, entity in night_1} == {"L1", "L2", "L3", "O1", "O2", "S1", "S2"}
+    with connect(build.warehouse) as con:
+        con.execute(f"update {ENTITIES} set owner_team = 'altered'")
+
+    load_raw(build.warehouse, {
+        "crm_accounts": [_account("A1", "Software", "load-2", NIGHT_2, 1)],
+        "crm_opportunities": [_closed_deal("O2", None, False, "load-2", NIGHT_2, 1, deleted=True)],
+        "form_submissions": [_form_post("S3", "l1@example.com", "load-2", NIGHT_2, 1)]})
+    _dbt(build, night=NIGHT_2, select=select)
+    night_2 = _entity_rows(build)
+    assert {entity for _, entity in night_2} == {"L1", "L2", "L3", "O1", "S1", "S2", "S3"}  # O2 is gone
+    assert night_2[("win_rate", "O1")] == ("Software", night_1[("win_rate", "O1")][1])
+    recomputed = {key for key, (_, team) in night_2.items() if team != "altered"}
+    lead_l2 = {key for key in night_1 if key[1] in ("L2", "O1")}
+    inquiry_s3 = {key for key in night_2 if key[1] == "S3"}
+    assert recomputed == lead_l2 | inquiry_s3
+    _dbt(build, "--full-refresh", night=NIGHT_2, select=["int_conversion_metrics__entities"])
+    assert {key: row for key, row in _entity_rows(build).items() if key[1] in ("L2", "O1", "S3")} == {
+        key: row for key, row in night_2.items() if key[1] in ("L2", "O1", "S3")}
