@@ -24,7 +24,9 @@
     `dbt build`, run --full-refresh yourself, as for any incremental model. Such a model sets
     on_schema_change='sync_all_columns' so that a table stored without digests is still usable:
     its partitions all count as changed (correct, but slower than a full refresh; at 10M leads
-    int_leads__resolved ran out of its 3 GB memory limit that way).
+    int_leads__resolved ran out of its 3 GB memory limit that way). A table stored without a
+    partition key column cannot be replaced partition by partition: the run stops and asks for
+    --full-refresh.
     On Spark without Delta the model is a table (incremental_or_table) and the digest is null.
 #}
 
@@ -62,6 +64,14 @@
     {#- a table stored by a version without digests: every stored partition counts as changed -#}
     {%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {%- set has_digests = '_partition_digest' in stored_columns -%}
+    {#- without a key column no stored row can be matched to its partition (DuckDB would even bind the
+        name to the outer query's column): only a full refresh can replace such a table -#}
+    {%- set missing_keys = partition_by | map('lower') | reject('in', stored_columns) | list -%}
+    {%- if missing_keys -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " is stored without its partition key column " ~ missing_keys | join(', ')
+            ~ " (built by a version that did not partition it): run this model with --full-refresh") }}
+    {%- endif -%}
     select
         {% for key in partition_by -%}
         coalesce(current_digest.{{ key }}, stored_digest.{{ key }}) as {{ key }},

@@ -20,11 +20,12 @@ a changed shared input (the funnel stages) and --full-refresh each recompute eve
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
 
-from dbt_harness import DbtBuild, build_night, connect, load_raw
+from dbt_harness import DbtBuild, build_night, connect, load_raw, run_dbt
 
 NIGHT_1 = datetime(2024, 3, 2, 2, 0)
 NIGHT_2 = datetime(2024, 3, 3, 2, 0)
@@ -291,3 +292,21 @@ def test_conversion_entities_recompute_only_the_partitions_whose_inputs_changed(
     _dbt(build, "--full-refresh", night=NIGHT_2, select=["int_conversion_metrics__entities"])
     assert {key: row for key, row in _entity_rows(build).items() if key[1] in ("L2", "O1", "S3")} == {
         key: row for key, row in night_2.items() if key[1] in ("L2", "O1", "S3")}
+
+
+def test_a_table_stored_without_its_partition_key_asks_for_a_full_refresh(tmp_path):
+    """int_conversion_metrics__entities as a version before its partitions stored it: no row can be
+    matched to a partition, so the night stops with the model and the remedy named."""
+    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target")
+    load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
+    _dbt(build, night=NIGHT_1, select=["+int_conversion_metrics__entities"])
+    with connect(build.warehouse) as con:
+        con.execute(f"alter table {ENTITIES} drop column _partition_key")
+    night = ["--select", "int_conversion_metrics__entities", "--vars", json.dumps({"as_of": NIGHT_2.isoformat(sep=" ")})]
+    failed = run_dbt(["run", *night], warehouse=build.warehouse, target_path=build.target_path)
+    assert failed.returncode != 0
+    assert "int_conversion_metrics__entities" in failed.stdout and "without its partition key column _partition_key" in failed.stdout
+    assert "--full-refresh" in failed.stdout
+    repaired = run_dbt(["run", *night, "--full-refresh"], warehouse=build.warehouse, target_path=build.target_path)
+    assert repaired.returncode == 0, repaired.stdout[-2000:]
+    assert build.query(f"select count(*) from {ENTITIES} where _partition_key is null") == [(0,)]
