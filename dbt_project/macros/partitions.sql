@@ -110,6 +110,18 @@
 {%- endmacro %}
 
 
+{#- `where <id_column> in (...)`: in an incremental run, only the rows of the partitions of one type
+    (a model whose partition key is _partition_type, _partition_id) that `recomputed_cte` holds;
+    nothing (every row) in a full build. -#}
+{% macro only_partitions_of_type(partition_type, id_column, recomputed_cte='recomputed_partitions') -%}
+    {%- if is_incremental() %}
+    where {{ id_column }} in (
+        select _partition_id from {{ recomputed_cte }} where _partition_type = '{{ partition_type }}'
+    )
+    {%- endif %}
+{%- endmacro %}
+
+
 {#- One tombstone row per changed partition of `changed_cte`: the partition keys, every other of
     `columns` (the model's output columns, in order) null. -#}
 {% macro partition_tombstones(changed_cte, columns, partition_by) -%}
@@ -181,4 +193,19 @@
 
 {% macro spark__digest_text_hash(expr) -%}
     cast(null as decimal(38, 0))
+{%- endmacro %}
+
+
+{#- Whether seed `metrics_relation` (conversion_metrics) holds a metric of `metric_type`, read when
+    the model runs; true while dbt only parses, or before the seed is loaded. -#}
+{% macro seed_has_metric_type(metrics_relation, metric_type) -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set relation = load_relation(metrics_relation) -%}
+    {%- if relation is none -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set found = run_query("select count(*) from " ~ relation ~ " where metric_type = '" ~ metric_type ~ "'") -%}
+    {{ return(found.columns[0].values()[0] > 0) }}
 {%- endmacro %}

@@ -87,7 +87,8 @@ def _alter_by_hand(build: DbtBuild, *entities: str) -> None:
             con.execute(f"update {JOURNEYS} set reached_at = timestamp '1999-01-01' where lead_id = ?", [entity])
             con.execute(f"update {TOUCHES} set lead_source = 'altered' where lead_id = ?", [entity])
             con.execute(f"update {CAMPAIGNS} set first_touch_type = 'altered' where lead_id = ?", [entity])
-            con.execute(f"update {ENTITIES} set owner_team = 'altered' where _partition_key = ?", [f"lead:{entity}"])
+            con.execute(f"update {ENTITIES} set owner_team = 'altered' where _partition_type = 'lead' and _partition_id = ?",
+                        [entity])
 
 
 def _altered_journeys(build: DbtBuild) -> set[str]:
@@ -256,11 +257,19 @@ def _entity_rows(build: DbtBuild) -> dict[tuple[str, str], tuple]:
         f"select metric_key, entity_id, industry, owner_team from {ENTITIES} where metric_key is not null")}
 
 
-def test_conversion_entities_recompute_only_the_partitions_whose_inputs_changed(tmp_path):
-    """Partitions: lead:L2 holds L2's rows and its deal O1's, opportunity:O2 the lead-less deal's,
-    submission:<id> each form post's. Night 2 re-delivers O1's account with another industry (only
-    lead:L2 changes), deletes O2 (its partition is gone) and brings form post S3 (a new partition).
-    Rows altered by hand stay altered in every other partition."""
+def _partitions_without_one_digest(build: DbtBuild) -> list[tuple]:
+    return build.query(f"select _partition_type, _partition_id, count(_partition_digest) from {ENTITIES} "
+                       "group by all having count(_partition_digest) <> 1")
+
+
+@pytest.mark.parametrize("sla_metric", ["kept", "removed"])
+def test_conversion_entities_recompute_only_the_partitions_whose_inputs_changed(tmp_path, sla_metric):
+    """Partitions: (lead, L2) holds L2's rows and its deal O1's, (opportunity, O2) the lead-less
+    deal's, (submission, <id>) each form post's. Night 2 re-delivers O1's account with another
+    industry (only L2's partition changes), deletes O2 (its partition is gone) and brings form post
+    S3 (a new partition). Rows altered by hand stay altered in every other partition. Each partition
+    keeps one digest, also when the seed has no first_contact_sla metric (whose row carries a lead's
+    digest otherwise)."""
     build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target")
     select = ["+int_conversion_metrics__entities"]
     load_raw(build.warehouse, {
@@ -271,9 +280,15 @@ def test_conversion_entities_recompute_only_the_partitions_whose_inputs_changed(
         "form_submissions": [_form_post("S1", "l3@example.com", "load-1", NIGHT_1, 1),
                              _form_post("S2", "nobody@example.com", "load-1", NIGHT_1, 2)]})
     _dbt(build, night=NIGHT_1, select=select)
+    if sla_metric == "removed":  # the seed edited in place; later nights leave it out of the build
+        with connect(build.warehouse) as con:
+            con.execute("delete from seeds.conversion_metrics where metric_type = 'first_contact_sla'")
+        _dbt(build, "--full-refresh", night=NIGHT_1, select=["int_conversion_metrics__entities"])
     night_1 = _entity_rows(build)
     assert night_1[("win_rate", "O1")][0] == "Energy" and ("win_rate", "O2") in night_1
     assert {entity for _, entity in night_1} == {"L1", "L2", "L3", "O1", "O2", "S1", "S2"}
+    assert ("first_contact_sla", "L1") in night_1 if sla_metric == "kept" else ("first_contact_sla", "L1") not in night_1
+    assert _partitions_without_one_digest(build) == []
     with connect(build.warehouse) as con:
         con.execute(f"update {ENTITIES} set owner_team = 'altered'")
 
@@ -281,7 +296,7 @@ def test_conversion_entities_recompute_only_the_partitions_whose_inputs_changed(
         "crm_accounts": [_account("A1", "Software", "load-2", NIGHT_2, 1)],
         "crm_opportunities": [_closed_deal("O2", None, False, "load-2", NIGHT_2, 1, deleted=True)],
         "form_submissions": [_form_post("S3", "l1@example.com", "load-2", NIGHT_2, 1)]})
-    _dbt(build, night=NIGHT_2, select=select)
+    _dbt(build, "--exclude", "conversion_metrics", night=NIGHT_2, select=select)
     night_2 = _entity_rows(build)
     assert {entity for _, entity in night_2} == {"L1", "L2", "L3", "O1", "S1", "S2", "S3"}  # O2 is gone
     assert night_2[("win_rate", "O1")] == ("Software", night_1[("win_rate", "O1")][1])
@@ -289,6 +304,7 @@ def test_conversion_entities_recompute_only_the_partitions_whose_inputs_changed(
     lead_l2 = {key for key in night_1 if key[1] in ("L2", "O1")}
     inquiry_s3 = {key for key in night_2 if key[1] == "S3"}
     assert recomputed == lead_l2 | inquiry_s3
+    assert _partitions_without_one_digest(build) == []
     _dbt(build, "--full-refresh", night=NIGHT_2, select=["int_conversion_metrics__entities"])
     assert {key: row for key, row in _entity_rows(build).items() if key[1] in ("L2", "O1", "S3")} == {
         key: row for key, row in night_2.items() if key[1] in ("L2", "O1", "S3")}
@@ -301,12 +317,12 @@ def test_a_table_stored_without_its_partition_key_asks_for_a_full_refresh(tmp_pa
     load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
     _dbt(build, night=NIGHT_1, select=["+int_conversion_metrics__entities"])
     with connect(build.warehouse) as con:
-        con.execute(f"alter table {ENTITIES} drop column _partition_key")
+        con.execute(f"alter table {ENTITIES} drop column _partition_id")
     night = ["--select", "int_conversion_metrics__entities", "--vars", json.dumps({"as_of": NIGHT_2.isoformat(sep=" ")})]
     failed = run_dbt(["run", *night], warehouse=build.warehouse, target_path=build.target_path)
     assert failed.returncode != 0
-    assert "int_conversion_metrics__entities" in failed.stdout and "without its partition key column _partition_key" in failed.stdout
+    assert "int_conversion_metrics__entities" in failed.stdout and "without its partition key column _partition_id" in failed.stdout
     assert "--full-refresh" in failed.stdout
     repaired = run_dbt(["run", *night, "--full-refresh"], warehouse=build.warehouse, target_path=build.target_path)
     assert repaired.returncode == 0, repaired.stdout[-2000:]
-    assert build.query(f"select count(*) from {ENTITIES} where _partition_key is null") == [(0,)]
+    assert build.query(f"select count(*) from {ENTITIES} where _partition_id is null") == [(0,)]

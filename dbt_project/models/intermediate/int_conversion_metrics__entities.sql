@@ -11,19 +11,25 @@
 -- the metric's entity: product and customer_segment exist only once a deal exists, so on lead
 -- metrics they would be known for converted leads only and fake the rate — they apply to
 -- win_rate only; submissions carry only channel and campaign (their UTM).
--- Partition-incremental (macros/partitions.sql): a partition is a canonical lead with its closed
--- opportunities (whose rows take the lead's dimensions), an opportunity without a lead, or a form
--- submission. A night recomputes only the partitions whose input rows changed: the lead's
--- dimensions, reached stages and first contact, the opportunity with its account, source, campaign
--- and owner, the submission with its campaign. The digest is stored on the partition's first row.
+-- Partition-incremental (macros/partitions.sql), with three kinds of partition
+-- (_partition_type, _partition_id): a canonical lead with its closed opportunities (their rows take
+-- the lead's dimensions), an opportunity whose lead is not a canonical lead, and a form submission.
+-- A night recomputes only the partitions whose input rows changed: the lead's dimensions, reached
+-- stages and first contact; the opportunity with its account, source, campaign and owner; the
+-- submission with its campaign. Each digest is stored on one row chosen without sorting the table:
+-- the row of the first metric (by key) of its type, i.e. a submission's first inquiry_conversion
+-- row, a lead-less deal's first win_rate row, a lead's first first_contact_sla row (every canonical
+-- lead has one). Without a first_contact_sla metric in the seed, a lead's digest goes on its first
+-- row by metric and entity instead (a window over the lead partitions' rows: slower).
 
 {%- set window_days = var('conversion_window_days', none) %}
+{%- set leads_have_sla_rows = funnel_warehouse.seed_has_metric_type(ref('conversion_metrics'), 'first_contact_sla') %}
 
 {{
     config(
         materialized=incremental_or_table(),
         incremental_strategy='replace_partitions',
-        unique_key='_partition_key',
+        unique_key=['_partition_type', '_partition_id'],
         partition_tombstone='metric_key is null',
         on_schema_change='sync_all_columns',
     )
@@ -33,7 +39,12 @@ with
 
 metrics as (
 
-    select * from {{ ref('conversion_metrics') }}
+    select
+        conversion_metrics.*,
+        conversion_metrics.metric_key = min(conversion_metrics.metric_key) over (
+            partition by conversion_metrics.metric_type
+        ) as is_first_of_its_type
+    from {{ ref('conversion_metrics') }} as conversion_metrics
 
 ),
 
@@ -106,11 +117,7 @@ campaigns as (
 all_reached as (
 
     -- the stages each lead reached (the only journey rows a metric counts)
-    select
-        lead_id,
-        {{ dbt.concat(["'lead:'", "lead_id"]) }} as _partition_key,
-        stage_key,
-        cohort_month
+    select lead_id, stage_key, cohort_month
     from journeys
     {%- if window_days is none %}
     where is_reached
@@ -124,7 +131,6 @@ all_lead_dimensions as (
 
     select
         leads.lead_id,
-        {{ dbt.concat(["'lead:'", "leads.lead_id"]) }} as _partition_key,
         {{ reporting_month('leads.created_at') }} as cohort_month,
         coalesce(attribution.first_touch_channel_key, 'unknown') as channel,
         coalesce(leads.lead_source, 'unknown') as lead_source,
@@ -148,23 +154,17 @@ all_lead_dimensions as (
 
 all_first_contacts as (
 
-    select
-        lead_id,
-        {{ dbt.concat(["'lead:'", "lead_id"]) }} as _partition_key,
-        is_contacted_within_sla
-    from first_contact
+    select lead_id, is_contacted_within_sla from first_contact
 
 ),
 
-all_closed_opportunities as (
+closed_opportunity_inputs as (
 
-    -- with everything their rows take besides their lead's dimensions; in their lead's partition
+    -- with everything their rows take besides their lead's dimensions; partition_lead_id: the
+    -- canonical lead whose partition they belong to (null: a partition of their own)
     select
         opportunities.opportunity_id,
-        case
-            when opportunities.lead_id is not null then {{ dbt.concat(["'lead:'", "opportunities.lead_id"]) }}
-            else {{ dbt.concat(["'opportunity:'", "opportunities.opportunity_id"]) }}
-        end as _partition_key,
+        leads.lead_id as partition_lead_id,
         opportunities.lead_id,
         opportunities.closed_month,
         opportunities.is_closed_won,
@@ -179,6 +179,8 @@ all_closed_opportunities as (
         accounts.segment as account_segment,
         owners.team as owner_team
     from opportunities
+    left join leads
+        on opportunities.lead_id = leads.lead_id
     left join opportunity_sources
         on opportunities.opportunity_id = opportunity_sources.opportunity_id
     left join accounts
@@ -191,11 +193,20 @@ all_closed_opportunities as (
 
 ),
 
-all_submissions as (
+all_closed_opportunities as (
+
+    -- _partition_digest: the digest of a lead-less deal's own partition (its one input row)
+    select
+        closed_opportunity_inputs.*,
+        {{ row_hash('closed_opportunity_inputs') }} + {{ shared_digest([ref('conversion_metrics')]) }} as _partition_digest
+    from closed_opportunity_inputs
+
+),
+
+submission_inputs as (
 
     select
         submissions.submission_id,
-        {{ dbt.concat(["'submission:'", "submissions.submission_id"]) }} as _partition_key,
         submissions.submitted_month,
         submissions.is_matched_to_lead,
         submissions.channel_key,
@@ -206,24 +217,44 @@ all_submissions as (
 
 ),
 
-partition_inputs as (
+all_submissions as (
 
-    -- every input row of every partition, hashed (a partition's rows are a function of these)
-    select _partition_key, {{ row_hash('all_lead_dimensions') }} as input_row_hash from all_lead_dimensions
+    -- _partition_digest: the digest of the submission's partition (its one input row)
+    select
+        submission_inputs.*,
+        {{ row_hash('submission_inputs') }} + {{ shared_digest([ref('conversion_metrics')]) }} as _partition_digest
+    from submission_inputs
+
+),
+
+lead_inputs as (
+
+    -- every input row of every lead partition, hashed
+    select lead_id, {{ row_hash('all_lead_dimensions') }} as input_row_hash from all_lead_dimensions
     union all
-    select _partition_key, {{ row_hash('all_reached') }} from all_reached
+    select lead_id, {{ row_hash('all_reached') }} from all_reached
     union all
-    select _partition_key, {{ row_hash('all_first_contacts') }} from all_first_contacts
+    select lead_id, {{ row_hash('all_first_contacts') }} from all_first_contacts
     union all
-    select _partition_key, {{ row_hash('all_closed_opportunities') }} from all_closed_opportunities
-    union all
-    select _partition_key, {{ row_hash('all_submissions') }} from all_submissions
+    select partition_lead_id, {{ row_hash('closed_opportunity_inputs') }}
+    from closed_opportunity_inputs
+    where partition_lead_id is not null
+
+),
+
+lead_digests as (
+
+    {{ partition_digests('lead_inputs', ['lead_id'], shared_inputs=[ref('conversion_metrics')]) }}
 
 ),
 
 input_digests as (
 
-    {{ partition_digests('partition_inputs', ['_partition_key'], shared_inputs=[ref('conversion_metrics')]) }}
+    select 'lead' as _partition_type, lead_id as _partition_id, _partition_digest from lead_digests
+    union all
+    select 'opportunity', opportunity_id, _partition_digest from all_closed_opportunities where partition_lead_id is null
+    union all
+    select 'submission', submission_id, _partition_digest from all_submissions
 
 ),
 
@@ -231,43 +262,56 @@ input_digests as (
 
 changed_partitions as (
 
-    {{ changed_partitions('input_digests', ['_partition_key']) }}
+    {{ changed_partitions('input_digests', ['_partition_type', '_partition_id']) }}
+
+),
+
+recomputed_partitions as (
+
+    select _partition_type, _partition_id from changed_partitions where not is_gone
 
 ),
 {%- endif %}
 
 reached as (
 
-    select all_reached.* from all_reached
-    {{- only_changed_partitions('all_reached', 'changed_partitions', ['_partition_key']) }}
+    select * from all_reached {{ only_partitions_of_type('lead', 'lead_id') }}
 
 ),
 
 lead_dimensions as (
 
-    select all_lead_dimensions.* from all_lead_dimensions
-    {{- only_changed_partitions('all_lead_dimensions', 'changed_partitions', ['_partition_key']) }}
+    select all_lead_dimensions.*, lead_digests._partition_digest
+    from all_lead_dimensions
+    inner join lead_digests
+        on all_lead_dimensions.lead_id = lead_digests.lead_id
+    {{ only_partitions_of_type('lead', 'all_lead_dimensions.lead_id') }}
 
 ),
 
 scoped_first_contacts as (
 
-    select all_first_contacts.* from all_first_contacts
-    {{- only_changed_partitions('all_first_contacts', 'changed_partitions', ['_partition_key']) }}
+    select * from all_first_contacts {{ only_partitions_of_type('lead', 'lead_id') }}
 
 ),
 
 closed_opportunities as (
 
-    select all_closed_opportunities.* from all_closed_opportunities
-    {{- only_changed_partitions('all_closed_opportunities', 'changed_partitions', ['_partition_key']) }}
+    select * from all_closed_opportunities
+    {%- if is_incremental() %}
+    where partition_lead_id in (
+            select _partition_id from recomputed_partitions where _partition_type = 'lead'
+        )
+        or opportunity_id in (
+            select _partition_id from recomputed_partitions where _partition_type = 'opportunity'
+        )
+    {%- endif %}
 
 ),
 
 scoped_submissions as (
 
-    select all_submissions.* from all_submissions
-    {{- only_changed_partitions('all_submissions', 'changed_partitions', ['_partition_key']) }}
+    select * from all_submissions {{ only_partitions_of_type('submission', 'submission_id') }}
 
 ),
 
@@ -278,7 +322,8 @@ stage_conversions as (
         from_stage.cohort_month as period_month,
         'lead' as entity_type,
         from_stage.lead_id as entity_id,
-        to_stage.lead_id is not null as is_converted
+        to_stage.lead_id is not null as is_converted,
+        false as carries_digest
     from metrics
     inner join reached as from_stage
         on metrics.from_stage_key = from_stage.stage_key
@@ -296,7 +341,8 @@ sla as (
         lead_dimensions.cohort_month as period_month,
         'lead' as entity_type,
         scoped_first_contacts.lead_id as entity_id,
-        scoped_first_contacts.is_contacted_within_sla as is_converted
+        scoped_first_contacts.is_contacted_within_sla as is_converted,
+        metrics.is_first_of_its_type as carries_digest
     from metrics
     cross join scoped_first_contacts
     inner join lead_dimensions
@@ -323,7 +369,10 @@ lead_metric_rows as (
         lead_dimensions.owner_team,
         cast(null as {{ dbt.type_string() }}) as product,
         cast(null as {{ dbt.type_string() }}) as customer_segment,
-        lead_dimensions._partition_key
+        'lead' as _partition_type,
+        lead_dimensions.lead_id as _partition_id,
+        lead_dimensions._partition_digest,
+        lead_rows.carries_digest
     from (
         select * from stage_conversions
         union all
@@ -352,11 +401,14 @@ win_rate_rows as (
         coalesce(closed_opportunities.owner_team, 'unknown') as owner_team,
         coalesce(closed_opportunities.product, 'unknown') as product,
         coalesce(closed_opportunities.account_segment, 'unknown') as customer_segment,
-        closed_opportunities._partition_key
+        case when closed_opportunities.partition_lead_id is null then 'opportunity' else 'lead' end as _partition_type,
+        coalesce(closed_opportunities.partition_lead_id, closed_opportunities.opportunity_id) as _partition_id,
+        coalesce(lead_dimensions._partition_digest, closed_opportunities._partition_digest) as _partition_digest,
+        closed_opportunities.partition_lead_id is null and metrics.is_first_of_its_type as carries_digest
     from metrics
     cross join closed_opportunities
     left join lead_dimensions
-        on closed_opportunities.lead_id = lead_dimensions.lead_id
+        on closed_opportunities.partition_lead_id = lead_dimensions.lead_id
     where metrics.metric_type = 'win_rate'
 
 ),
@@ -379,7 +431,10 @@ inquiry_rows as (
         cast(null as {{ dbt.type_string() }}) as owner_team,
         cast(null as {{ dbt.type_string() }}) as product,
         cast(null as {{ dbt.type_string() }}) as customer_segment,
-        scoped_submissions._partition_key
+        'submission' as _partition_type,
+        scoped_submissions.submission_id as _partition_id,
+        scoped_submissions._partition_digest,
+        metrics.is_first_of_its_type as carries_digest
     from metrics
     cross join scoped_submissions
     where metrics.metric_type = 'inquiry_conversion'
@@ -388,6 +443,7 @@ inquiry_rows as (
 
 entity_rows as (
 
+    -- _partition_digest: the digest of the row's partition, on every row until `final`
     select * from lead_metric_rows
     union all
     select * from win_rate_rows
@@ -399,18 +455,36 @@ entity_rows as (
 final as (
 
     select
-        entity_rows.*,
-        -- on one row of the partition, the first by metric and entity
+        metric_key,
+        period_month,
+        entity_type,
+        entity_id,
+        is_converted,
+        channel,
+        lead_source,
+        campaign,
+        industry,
+        company_size_band,
+        region,
+        owner,
+        owner_team,
+        product,
+        customer_segment,
+        _partition_type,
+        _partition_id,
         case
-            when row_number() over (
-                partition by entity_rows._partition_key
-                order by entity_rows.metric_key, entity_rows.entity_type, entity_rows.entity_id
-            ) = 1
-                then input_digests._partition_digest
+            {%- if not leads_have_sla_rows %}
+            when _partition_type = 'lead'
+                then case
+                    when row_number() over (
+                        partition by _partition_type, _partition_id order by metric_key, entity_type, entity_id
+                    ) = 1
+                        then _partition_digest
+                end
+            {%- endif %}
+            when carries_digest then _partition_digest
         end as _partition_digest
     from entity_rows
-    inner join input_digests
-        on entity_rows._partition_key = input_digests._partition_key
 
 )
 
@@ -424,7 +498,8 @@ union all
 {{ partition_tombstones('changed_partitions', [
     'metric_key', 'period_month', 'entity_type', 'entity_id', 'is_converted', 'channel', 'lead_source',
     'campaign', 'industry', 'company_size_band', 'region', 'owner', 'owner_team', 'product',
-    'customer_segment', '_partition_key', '_partition_digest'], ['_partition_key']) }}
+    'customer_segment', '_partition_type', '_partition_id', '_partition_digest'],
+    ['_partition_type', '_partition_id']) }}
 {%- else %}
 
 select * from final
