@@ -127,28 +127,36 @@ all_reached as (
 
 ),
 
-all_lead_dimensions as (
+all_lead_records as (
 
+    -- what a lead's dimensions take from its record, with its owner's team
     select
         leads.lead_id,
-        {{ reporting_month('leads.created_at') }} as cohort_month,
-        coalesce(attribution.first_touch_channel_key, 'unknown') as channel,
-        coalesce(leads.lead_source, 'unknown') as lead_source,
-        coalesce(campaigns.campaign_name, lead_campaigns.first_touch_campaign_key, 'unknown') as campaign,
-        coalesce(leads.industry, 'unknown') as industry,
-        coalesce({{ company_size_band('leads.employees') }}, 'unknown') as company_size_band,
-        coalesce(leads.region, 'unknown') as region,
-        coalesce(leads.owner_id, 'unknown') as owner,
-        coalesce(owners.team, 'unknown') as owner_team
+        leads.created_at,
+        leads.lead_source,
+        leads.industry,
+        leads.employees,
+        leads.region,
+        leads.owner_id,
+        owners.team as owner_team
     from leads
-    left join attribution
-        on leads.lead_id = attribution.lead_id
-    left join lead_campaigns
-        on leads.lead_id = lead_campaigns.lead_id
-    left join campaigns
-        on lead_campaigns.first_touch_campaign_key = campaigns.campaign_key
     left join owners
         on leads.owner_id = owners.owner_id
+
+),
+
+all_first_touch_channels as (
+
+    select lead_id, first_touch_channel_key from attribution
+
+),
+
+all_first_touch_campaigns as (
+
+    select lead_campaigns.lead_id, lead_campaigns.first_touch_campaign_key, campaigns.campaign_name
+    from lead_campaigns
+    left join campaigns
+        on lead_campaigns.first_touch_campaign_key = campaigns.campaign_key
 
 ),
 
@@ -229,8 +237,13 @@ all_submissions as (
 
 lead_inputs as (
 
-    -- every input row of every lead partition, hashed
-    select lead_id, {{ row_hash('all_lead_dimensions') }} as input_row_hash from all_lead_dimensions
+    -- every input row of every lead partition, hashed (each source apart: joining them for every
+    -- lead is what a night without changes would spend its time on)
+    select lead_id, {{ row_hash('all_lead_records') }} as input_row_hash from all_lead_records
+    union all
+    select lead_id, {{ row_hash('all_first_touch_channels') }} from all_first_touch_channels
+    union all
+    select lead_id, {{ row_hash('all_first_touch_campaigns') }} from all_first_touch_campaigns
     union all
     select lead_id, {{ row_hash('all_reached') }} from all_reached
     union all
@@ -279,13 +292,46 @@ reached as (
 
 ),
 
+lead_records as (
+
+    select * from all_lead_records {{ only_partitions_of_type('lead', 'lead_id') }}
+
+),
+
+first_touch_channels as (
+
+    select * from all_first_touch_channels {{ only_partitions_of_type('lead', 'lead_id') }}
+
+),
+
+first_touch_campaigns as (
+
+    select * from all_first_touch_campaigns {{ only_partitions_of_type('lead', 'lead_id') }}
+
+),
+
 lead_dimensions as (
 
-    select all_lead_dimensions.*, lead_digests._partition_digest
-    from all_lead_dimensions
+    -- with the digest of the lead's partition
+    select
+        lead_records.lead_id,
+        {{ reporting_month('lead_records.created_at') }} as cohort_month,
+        coalesce(first_touch_channels.first_touch_channel_key, 'unknown') as channel,
+        coalesce(lead_records.lead_source, 'unknown') as lead_source,
+        coalesce(first_touch_campaigns.campaign_name, first_touch_campaigns.first_touch_campaign_key, 'unknown') as campaign,
+        coalesce(lead_records.industry, 'unknown') as industry,
+        coalesce({{ company_size_band('lead_records.employees') }}, 'unknown') as company_size_band,
+        coalesce(lead_records.region, 'unknown') as region,
+        coalesce(lead_records.owner_id, 'unknown') as owner,
+        coalesce(lead_records.owner_team, 'unknown') as owner_team,
+        lead_digests._partition_digest
+    from lead_records
     inner join lead_digests
-        on all_lead_dimensions.lead_id = lead_digests.lead_id
-    {{ only_partitions_of_type('lead', 'all_lead_dimensions.lead_id') }}
+        on lead_records.lead_id = lead_digests.lead_id
+    left join first_touch_channels
+        on lead_records.lead_id = first_touch_channels.lead_id
+    left join first_touch_campaigns
+        on lead_records.lead_id = first_touch_campaigns.lead_id
 
 ),
 
