@@ -312,7 +312,6 @@ first_touch_campaigns as (
 
 lead_dimensions as (
 
-    -- with the digest of the lead's partition
     select
         lead_records.lead_id,
         {{ reporting_month('lead_records.created_at') }} as cohort_month,
@@ -323,11 +322,8 @@ lead_dimensions as (
         coalesce({{ company_size_band('lead_records.employees') }}, 'unknown') as company_size_band,
         coalesce(lead_records.region, 'unknown') as region,
         coalesce(lead_records.owner_id, 'unknown') as owner,
-        coalesce(lead_records.owner_team, 'unknown') as owner_team,
-        lead_digests._partition_digest
+        coalesce(lead_records.owner_team, 'unknown') as owner_team
     from lead_records
-    inner join lead_digests
-        on lead_records.lead_id = lead_digests.lead_id
     left join first_touch_channels
         on lead_records.lead_id = first_touch_channels.lead_id
     left join first_touch_campaigns
@@ -369,7 +365,7 @@ stage_conversions as (
         'lead' as entity_type,
         from_stage.lead_id as entity_id,
         to_stage.lead_id is not null as is_converted,
-        false as carries_digest
+        null as _partition_digest
     from metrics
     inner join reached as from_stage
         on metrics.from_stage_key = from_stage.stage_key
@@ -388,11 +384,14 @@ sla as (
         'lead' as entity_type,
         scoped_first_contacts.lead_id as entity_id,
         scoped_first_contacts.is_contacted_within_sla as is_converted,
-        metrics.is_first_of_its_type as carries_digest
+        -- on the lead's row of the first first_contact_sla metric: its partition's digest
+        case when metrics.is_first_of_its_type then lead_digests._partition_digest end as _partition_digest
     from metrics
     cross join scoped_first_contacts
     inner join lead_dimensions
         on scoped_first_contacts.lead_id = lead_dimensions.lead_id
+    inner join lead_digests
+        on scoped_first_contacts.lead_id = lead_digests.lead_id
     where metrics.metric_type = 'first_contact_sla'
 
 ),
@@ -417,12 +416,11 @@ lead_metric_rows as (
         cast(null as {{ dbt.type_string() }}) as customer_segment,
         'lead' as _partition_type,
         lead_dimensions.lead_id as _partition_id,
-        lead_dimensions._partition_digest,
-        lead_rows.carries_digest
+        lead_rows._partition_digest
     from (
-        select * from stage_conversions
-        union all
         select * from sla
+        union all
+        select * from stage_conversions
     ) as lead_rows
     inner join lead_dimensions
         on lead_rows.entity_id = lead_dimensions.lead_id
@@ -449,8 +447,11 @@ win_rate_rows as (
         coalesce(closed_opportunities.account_segment, 'unknown') as customer_segment,
         case when closed_opportunities.partition_lead_id is null then 'opportunity' else 'lead' end as _partition_type,
         coalesce(closed_opportunities.partition_lead_id, closed_opportunities.opportunity_id) as _partition_id,
-        coalesce(lead_dimensions._partition_digest, closed_opportunities._partition_digest) as _partition_digest,
-        closed_opportunities.partition_lead_id is null and metrics.is_first_of_its_type as carries_digest
+        -- a lead-less deal's row of the first win_rate metric: its partition's digest
+        case
+            when closed_opportunities.partition_lead_id is null and metrics.is_first_of_its_type
+                then closed_opportunities._partition_digest
+        end as _partition_digest
     from metrics
     cross join closed_opportunities
     left join lead_dimensions
@@ -479,8 +480,8 @@ inquiry_rows as (
         cast(null as {{ dbt.type_string() }}) as customer_segment,
         'submission' as _partition_type,
         scoped_submissions.submission_id as _partition_id,
-        scoped_submissions._partition_digest,
-        metrics.is_first_of_its_type as carries_digest
+        -- the row of the first inquiry_conversion metric: its partition's digest
+        case when metrics.is_first_of_its_type then scoped_submissions._partition_digest end as _partition_digest
     from metrics
     cross join scoped_submissions
     where metrics.metric_type = 'inquiry_conversion'
@@ -489,7 +490,6 @@ inquiry_rows as (
 
 entity_rows as (
 
-    -- _partition_digest: the digest of the row's partition, on every row until `final`
     select * from lead_metric_rows
     union all
     select * from win_rate_rows
@@ -501,36 +501,41 @@ entity_rows as (
 final as (
 
     select
-        metric_key,
-        period_month,
-        entity_type,
-        entity_id,
-        is_converted,
-        channel,
-        lead_source,
-        campaign,
-        industry,
-        company_size_band,
-        region,
-        owner,
-        owner_team,
-        product,
-        customer_segment,
-        _partition_type,
-        _partition_id,
+        entity_rows.metric_key,
+        entity_rows.period_month,
+        entity_rows.entity_type,
+        entity_rows.entity_id,
+        entity_rows.is_converted,
+        entity_rows.channel,
+        entity_rows.lead_source,
+        entity_rows.campaign,
+        entity_rows.industry,
+        entity_rows.company_size_band,
+        entity_rows.region,
+        entity_rows.owner,
+        entity_rows.owner_team,
+        entity_rows.product,
+        entity_rows.customer_segment,
+        entity_rows._partition_type,
+        entity_rows._partition_id,
+        {%- if leads_have_sla_rows %}
+        entity_rows._partition_digest
+    from entity_rows
+        {%- else %}
+        -- no first_contact_sla metric: a lead's digest goes on its partition's first row
         case
-            {%- if not leads_have_sla_rows %}
-            when _partition_type = 'lead'
-                then case
-                    when row_number() over (
-                        partition by _partition_type, _partition_id order by metric_key, entity_type, entity_id
-                    ) = 1
-                        then _partition_digest
-                end
-            {%- endif %}
-            when carries_digest then _partition_digest
+            when entity_rows._partition_type <> 'lead' then entity_rows._partition_digest
+            when row_number() over (
+                partition by entity_rows._partition_type, entity_rows._partition_id
+                order by entity_rows.metric_key, entity_rows.entity_type, entity_rows.entity_id
+            ) = 1
+                then lead_digests._partition_digest
         end as _partition_digest
     from entity_rows
+    left join lead_digests
+        on entity_rows._partition_type = 'lead'
+        and entity_rows._partition_id = lead_digests.lead_id
+        {%- endif %}
 
 )
 
