@@ -209,3 +209,21 @@
     {%- set found = run_query("select count(*) from " ~ relation ~ " where metric_type = '" ~ metric_type ~ "'") -%}
     {{ return(found.columns[0].values()[0] > 0) }}
 {%- endmacro %}
+
+
+{#- the type of a digest (row_hash, digest_text_hash and their sums), for a typed null -#}
+{% macro digest_type() -%}
+    {{ return(adapter.dispatch('digest_type', 'funnel_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__digest_type() -%}
+    hugeint
+{%- endmacro %}
+
+{% macro postgres__digest_type() -%}
+    numeric
+{%- endmacro %}
+
+{% macro spark__digest_type() -%}
+    decimal(38, 0)
+{%- endmacro %}

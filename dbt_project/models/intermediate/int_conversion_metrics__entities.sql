@@ -365,7 +365,7 @@ stage_conversions as (
         'lead' as entity_type,
         from_stage.lead_id as entity_id,
         to_stage.lead_id is not null as is_converted,
-        null as _partition_digest
+        cast(null as {{ digest_type() }}) as _partition_digest
     from metrics
     inner join reached as from_stage
         on metrics.from_stage_key = from_stage.stage_key
@@ -418,9 +418,9 @@ lead_metric_rows as (
         lead_dimensions.lead_id as _partition_id,
         lead_rows._partition_digest
     from (
-        select * from sla
-        union all
         select * from stage_conversions
+        union all
+        select * from sla
     ) as lead_rows
     inner join lead_dimensions
         on lead_rows.entity_id = lead_dimensions.lead_id
