@@ -77,3 +77,25 @@ def test_build_ids_cannot_carry_path_characters(tmp_path):
     _private_warehouse(wh, 1)
     with pytest.raises(ValueError):
         publish_marts(wh, tmp_path / "out", "../../etc/x")
+
+
+def test_the_partition_digest_of_a_mart_stays_in_the_warehouse(tmp_path):
+    """fct_leads stores _partition_digest for the next night's change detection; readers never see
+    it, and a night that only recomputed digests (same published rows) rewrites nothing."""
+    wh = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(wh))
+    con.execute("create schema marts; create table marts.fct_leads as "
+                "select 'L' || range as lead_id, range * 10 as touch_count, hash(range)::hugeint as _partition_digest "
+                "from range(4)")
+    con.close()
+    first = publish_marts(wh, tmp_path / "out", "20260101T000000Z-aaaa")
+    pub = duckdb.connect(str(first.path), read_only=True)
+    assert [c for (c,) in pub.execute("select column_name from duckdb_columns() where table_name = 'fct_leads' "
+                                      "order by column_index").fetchall()] == ["lead_id", "touch_count"]
+    assert pub.execute("select sum(touch_count) from marts.fct_leads").fetchone()[0] == 60
+    pub.close()
+    con = duckdb.connect(str(wh))
+    con.execute("update marts.fct_leads set _partition_digest = _partition_digest + 1")
+    con.close()
+    second = publish_marts(wh, tmp_path / "out", "20260102T000000Z-bbbb")
+    assert second.carried_over == ["marts.fct_leads"]

@@ -1,7 +1,9 @@
 {#
     Column types written in YAML (mart contracts `data_type`, seed `column_types`) are spelled the
-    DuckDB way: varchar, double, bigint, integer, boolean, date, timestamp. Postgres has no
-    `double` (it is `double precision`) and Spark no unbounded `varchar` (it is `string`), so on
+    DuckDB way: varchar, double, bigint, integer, boolean, date, timestamp, hugeint (a partition
+    digest, macros/partitions.sql). Postgres has no `double` (it is `double precision`) nor
+    `hugeint` (digest_type(): numeric), Spark no unbounded `varchar` (it is `string`) nor `hugeint`
+    (decimal(38, 0)), so on
     those engines every place dbt turns a YAML type into SQL translates it first:
       * cast(), which the contract check uses for the expected columns (get_empty_schema_sql);
       * the column list of a contract-enforced Postgres table (create table … then insert);
@@ -19,12 +21,12 @@
 
 {% macro postgres__engine_data_type(data_type) -%}
     {%- set t = data_type | string | trim | lower -%}
-    {{ return({'double': 'double precision', 'float8': 'double precision'}.get(t, data_type)) }}
+    {{ return({'double': 'double precision', 'float8': 'double precision', 'hugeint': 'numeric'}.get(t, data_type)) }}
 {%- endmacro %}
 
 {% macro spark__engine_data_type(data_type) -%}
     {%- set t = data_type | string | trim | lower -%}
-    {{ return({'varchar': 'string', 'text': 'string', 'float8': 'double'}.get(t, data_type)) }}
+    {{ return({'varchar': 'string', 'text': 'string', 'float8': 'double', 'hugeint': 'decimal(38, 0)'}.get(t, data_type)) }}
 {%- endmacro %}
 
 

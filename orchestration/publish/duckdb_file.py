@@ -41,6 +41,9 @@ from orchestration.sql import quote_ident, quote_literal
 PUBLISHED_NAME = "funnel.duckdb"
 STORAGE_VERSION = "v1.0.0"
 BI_SCHEMAS = ("marts",)
+# warehouse-only columns: a partition-incremental mart's change-detection digest
+# (dbt_project/macros/partitions.sql) means nothing to a reader and is never published
+INTERNAL_COLUMNS = frozenset({"_partition_digest"})
 _BUILD_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 ROW_ALIAS = "__funnel_whole_row"
 
@@ -156,7 +159,7 @@ def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, final: Pat
                 carried.append(key)
                 continue
             src, dst = f"src.{quote_ident(schema)}.{quote_ident(name)}", f"pub.{quote_ident(schema)}.{quote_ident(name)}"
-            con.execute(f"create table {dst} as select * from {src}")
+            con.execute(f"create table {dst} as {published_select(con, 'src', schema, name)}")
             written = con.execute(f"select count(*) from {dst}").fetchone()[0]
             if written != tables[key]:
                 raise RuntimeError(f"publishing {key} wrote {written} rows, the warehouse holds {tables[key]}")
@@ -177,17 +180,30 @@ def table_digest(con: duckdb.DuckDBPyConnection, database: str, schema: str, nam
     A sum, not an XOR: two equal rows would cancel out of an XOR. DuckDB's ``hash`` is the same in
     every process of one DuckDB version; another version gives other sums, i.e. a full rewrite.
     """
-    columns = con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
-        [database, schema, name]).fetchall()
-    relation = f"{quote_ident(database)}.{quote_ident(schema)}.{quote_ident(name)}"
+    columns = [c for c in _columns(con, database, schema, name) if c[0] not in INTERNAL_COLUMNS]
     # the alias names the whole row; a column of the same name would shadow it (hence not `t`)
     rows, total = con.execute(
-        f"select count(*), coalesce(sum(hash({ROW_ALIAS})::hugeint), 0)::varchar from {relation} as {ROW_ALIAS}").fetchone()
+        f"select count(*), coalesce(sum(hash({ROW_ALIAS})::hugeint), 0)::varchar "
+        f"from ({published_select(con, database, schema, name)}) as {ROW_ALIAS}").fetchone()
     return {"rows": rows, "hash_sum": total,
             "columns": hashlib.sha256(json.dumps(columns).encode()).hexdigest()[:16],
             "duckdb": duckdb.__version__}
+
+
+def published_select(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> str:
+    """``select`` of the columns of one warehouse table that are published (INTERNAL_COLUMNS left out)."""
+    relation = f"{quote_ident(database)}.{quote_ident(schema)}.{quote_ident(name)}"
+    columns = [column for column, _ in _columns(con, database, schema, name)]
+    if not INTERNAL_COLUMNS.intersection(columns):
+        return f"select * from {relation}"
+    return f"select {', '.join(quote_ident(c) for c in columns if c not in INTERNAL_COLUMNS)} from {relation}"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, name]).fetchall()
 
 
 def _table_names(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:

@@ -37,9 +37,10 @@ JOURNEYS = "intermediate.int_lead_journeys__stages_reached"
 TOUCHES = "intermediate.int_leads__touches"
 CAMPAIGNS = "intermediate.int_leads__campaigns"
 ENTITIES = "intermediate.int_conversion_metrics__entities"
-PARTITION_MODELS = [MODEL, RESOLVED, ATTRIBUTION, JOURNEYS, TOUCHES, CAMPAIGNS, ENTITIES]
+FCT_LEADS = "marts.fct_leads"
+PARTITION_MODELS = [MODEL, RESOLVED, ATTRIBUTION, JOURNEYS, TOUCHES, CAMPAIGNS, ENTITIES, FCT_LEADS]
 SELECTION = ["+int_stage_events__sequenced", "+int_leads__campaigns", "+int_lead_journeys__stages_reached",
-             "+int_conversion_metrics__entities"]
+             "+int_conversion_metrics__entities", "+fct_leads"]
 
 
 def _lead(lead_id: str, email: str, created: datetime, status: str, load: str, night: datetime, row: int,
@@ -89,6 +90,7 @@ def _alter_by_hand(build: DbtBuild, *entities: str) -> None:
             con.execute(f"update {CAMPAIGNS} set first_touch_type = 'altered' where lead_id = ?", [entity])
             con.execute(f"update {ENTITIES} set owner_team = 'altered' where _partition_type = 'lead' and _partition_id = ?",
                         [entity])
+            con.execute(f"update {FCT_LEADS} set company = 'altered' where lead_id = ?", [entity])
 
 
 def _altered_journeys(build: DbtBuild) -> set[str]:
@@ -326,3 +328,45 @@ def test_a_table_stored_without_its_partition_key_asks_for_a_full_refresh(tmp_pa
     repaired = run_dbt(["run", *night, "--full-refresh"], warehouse=build.warehouse, target_path=build.target_path)
     assert repaired.returncode == 0, repaired.stdout[-2000:]
     assert build.query(f"select count(*) from {ENTITIES} where _partition_id is null") == [(0,)]
+
+
+def _lead_facts(build: DbtBuild) -> dict[str, tuple]:
+    return {lead: tuple(rest) for lead, *rest in build.query(
+        f"select lead_id, company, status, is_won, is_lost, opportunity_count, email_hash from {FCT_LEADS}")}
+
+
+def test_fct_leads_recomputes_only_the_leads_whose_inputs_changed(tmp_path):
+    """fct_leads finds its changed leads from the digests its inputs stored. Night 2 deletes L2's
+    won deal O1 (only the deal changed: L2's outcome must follow) and re-delivers L1 with a new status;
+    L3 changes in nothing, so its row altered by hand stays altered. A new PII hash key rewrites
+    every lead's hashes, so it recomputes every lead."""
+    build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target")
+    select = ["+fct_leads"]
+    load_raw(build.warehouse, {
+        "crm_leads": NIGHT_1_LEADS,
+        "crm_accounts": [_account("A1", "Energy", "load-1", NIGHT_1, 1)],
+        "crm_opportunities": [_closed_deal("O1", "L2", True, "load-1", NIGHT_1, 1)]})
+    _dbt(build, night=NIGHT_1, select=select)
+    night_1 = _lead_facts(build)
+    assert night_1["L2"][2:5] == (True, False, 1)  # won through O1
+    with connect(build.warehouse) as con:
+        con.execute(f"update {FCT_LEADS} set company = 'altered'")
+
+    load_raw(build.warehouse, {
+        "crm_opportunities": [_closed_deal("O1", "L2", True, "load-2", NIGHT_2, 1, deleted=True)],
+        "crm_leads": [_lead("L1", "l1@example.com", datetime(2024, 2, 1), "Working", "load-2", NIGHT_2, 1)]})
+    _dbt(build, night=NIGHT_2, select=select)
+    night_2 = _lead_facts(build)
+    assert {lead for lead, row in night_2.items() if row[0] != "altered"} == {"L1", "L2"}
+    assert night_2["L2"][2:5] == (False, False, 0) and night_2["L1"][1] == "Working"
+    assert build.query(f"select count(*) from {FCT_LEADS} where _partition_digest is null") == [(0,)]
+    _dbt(build, "--full-refresh", night=NIGHT_2, select=["fct_leads"])
+    scratch = _lead_facts(build)
+    assert {lead: night_2[lead] for lead in ("L1", "L2")} == {lead: scratch[lead] for lead in ("L1", "L2")}
+
+    with connect(build.warehouse) as con:
+        con.execute(f"update {FCT_LEADS} set company = 'altered'")
+    _dbt(build, night=NIGHT_3, select=select, dbt_vars={"pii_hash_key": "another-key"})
+    night_3 = _lead_facts(build)
+    assert {row[0] for row in night_3.values()} == {"Acme"}
+    assert all(night_3[lead][5] != scratch[lead][5] for lead in ("L1", "L2", "L3"))

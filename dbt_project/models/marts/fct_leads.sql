@@ -1,45 +1,29 @@
 -- One row per canonical lead (duplicates merged): dimensions, hashed contact data, attribution,
 -- first contact, outcome, and a reached flag + timestamp per stage of var('reached_flag_stages').
+-- Partition-incremental (macros/partitions.sql): a night recomputes only the leads whose inputs
+-- changed and keeps every other lead's row. A lead's digest is built from the digests its
+-- partition-incremental inputs already stored for it (each covers that model's inputs for the
+-- lead), so that finding the changed leads reads a few narrow columns instead of every input row.
+-- Column _partition_digest is internal: publishing leaves it out (orchestration/publish).
 
 {%- set flag_stages = var('reached_flag_stages') %}
 
+{#- on_schema_change: a contract allows no other; a table stored without digests gains the column -#}
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='replace_partitions',
+        unique_key='lead_id',
+        partition_tombstone='_partition_digest is null',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{#- the column every join keys on: tonight's changed leads (gone ones included, they become
+    tombstones) in an incremental run, every lead in a full build -#}
+{%- set lead_key = 'recomputed_leads.lead_id' if is_incremental() else 'leads.lead_id' %}
+
 with
-
-leads as (
-
-    select * from {{ ref('int_leads__resolved') }}
-
-),
-
-attribution as (
-
-    select * from {{ ref('int_leads__attribution') }}
-
-),
-
-first_contact as (
-
-    select * from {{ ref('int_leads__first_contact') }}
-
-),
-
-journeys as (
-
-    select * from {{ ref('int_lead_journeys__stages_reached') }}
-
-),
-
-events as (
-
-    select * from {{ ref('int_stage_events__unioned') }}
-
-),
-
-opportunity_links as (
-
-    select * from {{ ref('int_opportunities__linked') }}
-
-),
 
 owners as (
 
@@ -50,6 +34,130 @@ owners as (
 stages as (
 
     select * from {{ ref('int_funnel_stages') }}
+
+),
+
+lead_input_digests as (
+
+    -- what a lead's row is computed from, one value per input: the digests stored for the lead by
+    -- its partition-incremental inputs, and the rows of its other inputs
+    select lead_id, _partition_digest as input_digest
+    from {{ ref('int_leads__attribution') }}
+    union all
+    select lead_id, _partition_digest
+    from {{ ref('int_lead_journeys__stages_reached') }}
+    where _partition_digest is not null
+    union all
+    -- the lead's own stage entries (its current stage)
+    select entity_id, _partition_digest
+    from {{ ref('int_stage_events__sequenced') }}
+    where entity_type = 'lead' and _partition_digest is not null
+    union all
+    select contacts.lead_id, {{ row_hash('contacts') }}
+    from {{ ref('int_leads__first_contact') }} as contacts
+    union all
+    select lead_owners.lead_id, {{ row_hash('lead_owners') }}
+    from (
+        select resolved.lead_id, owners.owner_id, owners.team
+        from {{ ref('int_leads__resolved') }} as resolved
+        inner join owners
+            on resolved.owner_id = owners.owner_id
+    ) as lead_owners
+    union all
+    -- each of its opportunities: the link, and the deal's stage entries (its outcome)
+    select deal_links.lead_id, {{ row_hash('deal_links') }} + coalesce(deal_entries._partition_digest, 0)
+    from {{ ref('int_opportunities__linked') }} as deal_links
+    left join {{ ref('int_stage_events__sequenced') }} as deal_entries
+        on deal_entries.entity_type = 'opportunity'
+        and deal_entries.entity_id = deal_links.opportunity_id
+        and deal_entries._partition_digest is not null
+    where deal_links.lead_id is not null
+
+),
+
+input_digests as (
+
+    -- every canonical lead (int_leads__resolved's partitions), its own record's digest included
+    select
+        resolved.lead_id,
+        resolved._partition_digest
+            + coalesce(other_inputs.input_digest, 0)
+            + {{ shared_digest([ref('int_funnel_stages')]) }}
+            -- the PII hash key: a new key rewrites every hashed column
+            + {{ digest_text_hash(hash_pii("'partition digest'")) }} as _partition_digest
+    from {{ ref('int_leads__resolved') }} as resolved
+    left join (
+        select lead_id, sum(input_digest) as input_digest
+        from lead_input_digests
+        group by lead_id
+    ) as other_inputs
+        on resolved.lead_id = other_inputs.lead_id
+
+),
+
+{%- if is_incremental() %}
+
+recomputed_leads as (
+
+    {{ changed_partitions('input_digests', ['lead_id']) }}
+
+),
+{%- endif %}
+
+leads as (
+
+    select all_leads.*
+    from {{ ref('int_leads__resolved') }} as all_leads
+    {{ only_changed_partitions('all_leads', 'recomputed_leads', ['lead_id']) }}
+
+),
+
+attribution as (
+
+    select all_attribution.*
+    from {{ ref('int_leads__attribution') }} as all_attribution
+    {{ only_changed_partitions('all_attribution', 'recomputed_leads', ['lead_id']) }}
+
+),
+
+first_contact as (
+
+    select all_first_contact.*
+    from {{ ref('int_leads__first_contact') }} as all_first_contact
+    {{ only_changed_partitions('all_first_contact', 'recomputed_leads', ['lead_id']) }}
+
+),
+
+journeys as (
+
+    select all_journeys.*
+    from {{ ref('int_lead_journeys__stages_reached') }} as all_journeys
+    {{ only_changed_partitions('all_journeys', 'recomputed_leads', ['lead_id']) }}
+
+),
+
+opportunity_links as (
+
+    select all_links.*
+    from {{ ref('int_opportunities__linked') }} as all_links
+    {{ only_changed_partitions('all_links', 'recomputed_leads', ['lead_id']) }}
+
+),
+
+events as (
+
+    -- the entries of the leads and deals recomputed tonight
+    select all_events.*
+    from {{ ref('int_stage_events__unioned') }} as all_events
+    where all_events.entity_type in ('lead', 'opportunity')
+    {%- if is_incremental() %}
+        and (
+            (all_events.entity_type = 'lead'
+                and all_events.entity_id in (select lead_id from recomputed_leads where not is_gone))
+            or (all_events.entity_type = 'opportunity'
+                and all_events.entity_id in (select opportunity_id from opportunity_links))
+        )
+    {%- endif %}
 
 ),
 
@@ -64,7 +172,6 @@ current_entries as (
                 partition by entity_type, entity_id order by entered_at desc, source_sequence desc
             ) as recency_rank
         from events
-        where entity_type in ('lead', 'opportunity')
     ) as ranked
     where recency_rank = 1
 
@@ -108,7 +215,7 @@ final as (
 
     select
         -- ids
-        cast(leads.lead_id as {{ dbt.type_string() }}) as lead_id,
+        cast({{ lead_key }} as {{ dbt.type_string() }}) as lead_id,
         cast(leads.owner_id as {{ dbt.type_string() }}) as owner_id,
         cast(leads.campaign_id as {{ dbt.type_string() }}) as campaign_id,
 
@@ -169,21 +276,34 @@ final as (
         -- reached stages
         {%- for s in flag_stages %}
         coalesce(reached.has_reached_{{ s }}, false) as has_reached_{{ s }},
-        reached.{{ s }}_reached_at{{ ',' if not loop.last }}
+        reached.{{ s }}_reached_at,
         {%- endfor %}
 
+        -- lineage: the lead's input digest (macros/partitions.sql); null on a tombstone
+        cast(input_digests._partition_digest as {{ digest_type() }}) as _partition_digest
+
+    {%- if is_incremental() %}
+    -- every changed lead: a gone one's row is a tombstone (null digest), which makes
+    -- replace_partitions delete its stored row
+    from recomputed_leads
+    left join leads
+        on recomputed_leads.lead_id = leads.lead_id
+    {%- else %}
     from leads
+    {%- endif %}
+    left join input_digests
+        on {{ lead_key }} = input_digests.lead_id
     left join attribution
-        on leads.lead_id = attribution.lead_id
+        on {{ lead_key }} = attribution.lead_id
     left join first_contact
-        on leads.lead_id = first_contact.lead_id
+        on {{ lead_key }} = first_contact.lead_id
     left join reached
-        on leads.lead_id = reached.lead_id
+        on {{ lead_key }} = reached.lead_id
     left join opportunity_outcomes
-        on leads.lead_id = opportunity_outcomes.lead_id
+        on {{ lead_key }} = opportunity_outcomes.lead_id
     left join current_entries as current_lead_entry
         on current_lead_entry.entity_type = 'lead'
-        and current_lead_entry.entity_id = leads.lead_id
+        and current_lead_entry.entity_id = {{ lead_key }}
     left join stages as lead_stage
         on current_lead_entry.stage_key = lead_stage.stage_key
     left join owners
