@@ -198,7 +198,7 @@ def test_incremental_tables_built_by_other_code_are_sent_to_a_full_refresh(manif
     the build runs --full-refresh until every existing incremental model is recorded with tonight's
     code. Tables that do not exist yet (a first build) need nothing; nor do table models."""
     ids = {n["name"]: u for u, n in manifest["nodes"].items()
-           if n["name"] in ("int_stage_events__sequenced", "int_leads__resolved", "base_crm__leads", "fct_leads")}
+           if n["name"] in ("int_stage_events__sequenced", "int_leads__resolved", "base_crm__leads", "fct_opportunities")}
     schema = {u: (manifest["nodes"][u]["schema"], manifest["nodes"][u]["name"]) for u in ids.values()}
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         assert unchanged.incremental_models_built_by_other_code(con, manifest, "code-1") == []  # first build
@@ -208,7 +208,7 @@ def test_incremental_tables_built_by_other_code_are_sent_to_a_full_refresh(manif
         incremental = {ids["int_stage_events__sequenced"], ids["int_leads__resolved"], ids["base_crm__leads"]}
         # a warehouse of a version that recorded no code: every existing incremental table
         assert set(unchanged.incremental_models_built_by_other_code(con, manifest, "code-1")) == incremental
-        unchanged.record_code(con, [ids["int_leads__resolved"], ids["base_crm__leads"], ids["fct_leads"]], "code-1", "r1")
+        unchanged.record_code(con, [ids["int_leads__resolved"], ids["base_crm__leads"], ids["fct_opportunities"]], "code-1", "r1")
         # the one not recorded (its build failed, say) still needs it
         assert unchanged.incremental_models_built_by_other_code(con, manifest, "code-1") == [
             ids["int_stage_events__sequenced"]]

@@ -1,6 +1,7 @@
 """Partition-incremental models (dbt_project/macros/partitions.sql), night by night.
 
 int_stage_events__sequenced recomputes only the entities whose input entries changed,
+int_leads__merged only the match keys (email and company) whose leads changed,
 int_leads__resolved only the canonical leads whose members changed, int_leads__touches only those
 whose touches changed, int_leads__attribution and int_leads__campaigns only those whose touches or
 conversion cutoff changed, int_lead_journeys__stages_reached only those whose creation, entries or
@@ -38,7 +39,8 @@ TOUCHES = "intermediate.int_leads__touches"
 CAMPAIGNS = "intermediate.int_leads__campaigns"
 ENTITIES = "intermediate.int_conversion_metrics__entities"
 FCT_LEADS = "marts.fct_leads"
-PARTITION_MODELS = [MODEL, RESOLVED, ATTRIBUTION, JOURNEYS, TOUCHES, CAMPAIGNS, ENTITIES, FCT_LEADS]
+MERGED = "intermediate.int_leads__merged"
+PARTITION_MODELS = [MODEL, MERGED, RESOLVED, ATTRIBUTION, JOURNEYS, TOUCHES, CAMPAIGNS, ENTITIES, FCT_LEADS]
 SELECTION = ["+int_stage_events__sequenced", "+int_leads__campaigns", "+int_lead_journeys__stages_reached",
              "+int_conversion_metrics__entities", "+fct_leads"]
 
@@ -91,6 +93,7 @@ def _alter_by_hand(build: DbtBuild, *entities: str) -> None:
             con.execute(f"update {ENTITIES} set owner_team = 'altered' where _partition_type = 'lead' and _partition_id = ?",
                         [entity])
             con.execute(f"update {FCT_LEADS} set company = 'altered' where lead_id = ?", [entity])
+            con.execute(f"update {MERGED} set merge_rule = 'altered' where lead_id = ?", [entity])
 
 
 def _altered_journeys(build: DbtBuild) -> set[str]:
@@ -105,6 +108,10 @@ def _touch_sources(build: DbtBuild) -> dict[str, str]:
 def _campaign_touches(build: DbtBuild) -> dict[str, tuple]:
     return {lead: tuple(rest) for lead, *rest in build.query(
         f"select lead_id, first_touch_campaign_key, first_touch_type from {CAMPAIGNS}")}
+
+
+def _merge_rules(build: DbtBuild) -> dict[str, str | None]:
+    return dict(build.query(f"select lead_id, merge_rule from {MERGED}"))
 
 
 def _first_touch_types(build: DbtBuild) -> dict[str, str]:
@@ -147,6 +154,8 @@ def test_the_entity_merged_away_is_gone_and_its_entries_moved(nights):
     assert set(nightly.query(f"select touch_id, lead_id from {TOUCHES}")) == {
         ("lead_record:L0", "L0"), ("lead_record:L1", "L0"), ("lead_record:L2", "L2"), ("lead_record:L3", "L3")}
     assert _campaign_touches(nightly).keys() == {"L0", "L2", "L3"}
+    assert nightly.query(f"select lead_id, canonical_lead_id, merged_lead_count from {MERGED} order by lead_id") == [
+        ("L0", "L0", 2), ("L1", "L0", 2), ("L2", "L2", 1), ("L3", "L3", 1)]
 
 
 def test_each_entity_stores_one_digest_on_its_first_entry(nights):
@@ -176,6 +185,8 @@ def test_only_changed_entities_are_recomputed_until_a_shared_input_changes(tmp_p
     correct_touch = _first_touch_types(build)["L1"]
     assert _first_touch_types(build) == {"L1": correct_touch, "L2": "altered", "L3": "altered"}
     assert _altered_journeys(build) == {"L3"}  # L2 entered `qualified`: its journey was recomputed
+    # a new status changes no match key (email, company, creation time): every walk was kept
+    assert _merge_rules(build) == {"L1": None, "L2": "altered", "L3": "altered"}
 
     _dbt(build, night=NIGHT_3)  # nothing new: nothing recomputed
     assert _sources_by_entity(build)["L3"] == {"altered"}
@@ -193,12 +204,14 @@ def test_only_changed_entities_are_recomputed_until_a_shared_input_changes(tmp_p
     assert _altered_journeys(build) == set()
     assert "altered" not in _touch_sources(build).values()
     assert "altered" not in {touch_type for _, touch_type in _campaign_touches(build).values()}
+    assert "altered" not in _merge_rules(build).values()
 
 
-def test_touches_and_campaigns_recompute_only_the_leads_whose_touches_changed(tmp_path):
-    """A new campaign on L2's record changes L2's touches (and so its campaign touches); a new status
-    on L3 changes neither; a new creation time on L1 changes its touches, not its campaign touches
-    (it has none). Rows altered by hand are kept where the input did not change."""
+def test_merged_touches_and_campaigns_recompute_only_the_partitions_whose_input_changed(tmp_path):
+    """A new campaign on L2's record changes L2's touches (and so its campaign touches), not its
+    match key; a new status on L3 changes none of the three; a new creation time on L1 changes its
+    match key's leads and its touches, not its campaign touches (it has none). Rows altered by hand
+    are kept where the input did not change."""
     build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target")
     load_raw(build.warehouse, {"crm_leads": NIGHT_1_LEADS})
     _dbt(build, night=NIGHT_1)
@@ -209,6 +222,7 @@ def test_touches_and_campaigns_recompute_only_the_leads_whose_touches_changed(tm
         _lead("L3", "l3@example.com", datetime(2024, 1, 6), "Working", "load-2", NIGHT_2, 2),
         _lead("L1", "l1@example.com", datetime(2024, 2, 2), "Open", "load-2", NIGHT_2, 3)]})
     _dbt(build, night=NIGHT_2)
+    assert _merge_rules(build) == {"L1": None, "L2": "altered", "L3": "altered"}
     assert _touch_sources(build) == {"L1": None, "L2": None, "L3": "altered"}
     assert _campaign_touches(build) == {"L1": (None, "altered"), "L2": ("C1", "lead_record"), "L3": (None, "altered")}
 
