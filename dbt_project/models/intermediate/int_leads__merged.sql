@@ -22,24 +22,29 @@
     )
 }}
 
-{#- every CRM lead with its match key and partition key, the row a partition's digest sums. Written
-    out where it is read rather than as one CTE: a CTE read twice is materialized, and 10M rows of
-    it (e-mails in the key) do not fit beside the walk in the 3 GB memory limit. -#}
-{%- set keyed_leads %}
+{#- every CRM lead with its match key: the row a partition's digest sums. Written out where it is
+    read rather than as one CTE: a CTE read twice is materialized, and 10M rows of it (e-mails in the
+    key) do not fit beside the rest in the 3 GB memory limit. -#}
+{%- set lead_rows %}
     select
-        keyed.lead_id,
-        keyed.created_at,
-        keyed.match_key,
-        {{ digest_text_hash("coalesce('key|' || keyed.match_key, 'lead|' || keyed.lead_id)") }} as _partition_key
-    from (
-        select
-            lead_id,
-            created_at,
-            case
-                when email is not null then {{ dbt.concat(["email", "'|'", "coalesce(lower(trim(company)), '')"]) }}
-            end as match_key
-        from {{ ref('stg_crm__leads') }}
-    ) as keyed
+        lead_id,
+        created_at,
+        case
+            when email is not null then {{ dbt.concat(["email", "'|'", "coalesce(lower(trim(company)), '')"]) }}
+        end as match_key
+    from {{ ref('stg_crm__leads') }}
+{%- endset %}
+{%- set partition_key = digest_text_hash("coalesce('key|' || lead_rows.match_key, 'lead|' || lead_rows.lead_id)") %}
+{%- set partition_of_a_lead = "lead_rows.match_key, case when lead_rows.match_key is null then lead_rows.lead_id end" %}
+
+{#- `from (lead_rows) as lead_rows {{ changed_leads_only }}`: in an incremental run, the leads of the
+    changed partitions that still exist -#}
+{%- set changed_leads_only %}
+    {%- if is_incremental() %}
+    inner join changed_partitions
+        on changed_partitions._partition_key = {{ partition_key }}
+    where not changed_partitions.is_gone
+    {%- endif %}
 {%- endset %}
 
 with recursive
@@ -48,7 +53,11 @@ with recursive
 
 input_digests as (
 
-    {{ partition_digests('(' ~ keyed_leads ~ ')', ['_partition_key']) }}
+    select
+        {{ partition_key }} as _partition_key,
+        sum({{ row_hash('lead_rows') }}) + {{ shared_digest() }} as _partition_digest
+    from ({{ lead_rows }}) as lead_rows
+    group by {{ partition_key }}
 
 ),
 
@@ -61,26 +70,48 @@ changed_partitions as (
 
 leads as (
 
-    select all_leads.*
-    from ({{ keyed_leads }}) as all_leads
-    {{ only_changed_partitions('all_leads', 'changed_partitions', ['_partition_key']) }}
+    -- every lead recomputed tonight with its partition, and the partition's digest on its first lead
+    select
+        lead_rows.lead_id,
+        lead_rows.created_at,
+        lead_rows.match_key,
+        {{ partition_key }} as _partition_key,
+        row_number() over (
+            partition by {{ partition_of_a_lead }} order by lead_rows.created_at, lead_rows.lead_id
+        ) as partition_rank,
+        -- partition_digests' value, in the same sort as the rank
+        sum({{ row_hash('lead_rows') }}) over (
+            partition by {{ partition_of_a_lead }} order by lead_rows.created_at, lead_rows.lead_id
+            rows between unbounded preceding and unbounded following
+        ) + {{ shared_digest() }} as partition_digest
+    from ({{ lead_rows }}) as lead_rows
+    {{ changed_leads_only }}
+
+),
+
+duplicate_keys as (
+
+    -- match keys of more than one lead: the only ones a walk can merge
+    select lead_rows.match_key
+    from ({{ lead_rows }}) as lead_rows
+    {{ changed_leads_only }}
+    {{ 'and' if is_incremental() else 'where' }} lead_rows.match_key is not null
+    group by lead_rows.match_key
+    having count(*) > 1
 
 ),
 
 ordered as (
 
     select
-        leads.lead_id,
-        leads.created_at,
-        leads.match_key,
-        row_number() over (partition by leads.match_key order by leads.created_at, leads.lead_id) as key_rank,
-        -- the key's input digest (partition_digests' value), in the same sort as the rank
-        sum({{ row_hash('leads') }}) over (
-            partition by leads.match_key order by leads.created_at, leads.lead_id
-            rows between unbounded preceding and unbounded following
-        ) + {{ shared_digest() }} as key_digest
-    from leads
-    where leads.match_key is not null
+        lead_rows.lead_id,
+        lead_rows.created_at,
+        lead_rows.match_key,
+        row_number() over (
+            partition by lead_rows.match_key order by lead_rows.created_at, lead_rows.lead_id
+        ) as key_rank
+    from ({{ lead_rows }}) as lead_rows
+    where lead_rows.match_key in (select match_key from duplicate_keys)
 
 ),
 
@@ -93,8 +124,7 @@ walked as (
         lead_id,
         created_at,
         lead_id as canonical_lead_id,
-        created_at as canonical_created_at,
-        key_digest
+        created_at as canonical_created_at
     from ordered
     where key_rank = 1
 
@@ -114,8 +144,7 @@ walked as (
             when ordered.created_at <= {{ dbt.dateadd('day', window_days, 'walked.canonical_created_at') }}
                 then walked.canonical_created_at
             else ordered.created_at
-        end as canonical_created_at,
-        cast(null as {{ digest_type() }}) as key_digest
+        end as canonical_created_at
     from walked
     inner join ordered
         on ordered.match_key = walked.match_key
@@ -123,29 +152,38 @@ walked as (
 
 ),
 
-final as (
+walked_groups as (
 
     select
+        walked.*,
+        count(*) over (partition by walked.canonical_lead_id) as merged_lead_count
+    from walked
+
+),
+
+final as (
+
+    -- a lead alone with its key (or without an email) is its own canonical lead
+    select
         leads.lead_id,
-        coalesce(walked.canonical_lead_id, leads.lead_id) as canonical_lead_id,
-        coalesce(walked.canonical_lead_id <> leads.lead_id, false) as is_duplicate,
+        coalesce(walked_groups.canonical_lead_id, leads.lead_id) as canonical_lead_id,
+        coalesce(walked_groups.canonical_lead_id <> leads.lead_id, false) as is_duplicate,
         case
-            when walked.canonical_lead_id <> leads.lead_id then 'same_email_and_company_within_window'
+            when walked_groups.canonical_lead_id <> leads.lead_id then 'same_email_and_company_within_window'
         end as merge_rule,
-        cast(count(*) over (partition by coalesce(walked.canonical_lead_id, leads.lead_id)) as {{ dbt.type_int() }})
-            as merged_lead_count,
-        {{ days_between('walked.canonical_created_at', 'leads.created_at') }} as days_after_canonical,
+        cast(coalesce(walked_groups.merged_lead_count, 1) as {{ dbt.type_int() }}) as merged_lead_count,
+        case
+            when leads.match_key is null then null
+            when walked_groups.lead_id is null then 0
+            else {{ days_between('walked_groups.canonical_created_at', 'leads.created_at') }}
+        end as days_after_canonical,
         leads.created_at,
         leads._partition_key,
-        -- lineage: the partition's input digest, on its first lead (macros/partitions.sql); a lead
-        -- without an email is a partition of its own
-        case
-            when leads.match_key is null then {{ row_hash('leads') }} + {{ shared_digest() }}
-            else walked.key_digest
-        end as _partition_digest
+        -- lineage: the partition's input digest, on its first lead (macros/partitions.sql)
+        case when leads.partition_rank = 1 then leads.partition_digest end as _partition_digest
     from leads
-    left join walked
-        on leads.lead_id = walked.lead_id
+    left join walked_groups
+        on leads.lead_id = walked_groups.lead_id
 
 )
 
