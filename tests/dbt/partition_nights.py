@@ -19,7 +19,8 @@ CAMPAIGNS = "intermediate.int_leads__campaigns"
 ENTITIES = "intermediate.int_conversion_metrics__entities"
 FCT_LEADS = "marts.fct_leads"
 MERGED = "intermediate.int_leads__merged"
-PARTITION_MODELS = [MODEL, MERGED, RESOLVED, ATTRIBUTION, JOURNEYS, TOUCHES, CAMPAIGNS, ENTITIES, FCT_LEADS]
+LEAD_EVENTS = "intermediate.int_stage_events__leads"
+PARTITION_MODELS = [MODEL, MERGED, LEAD_EVENTS, RESOLVED, ATTRIBUTION, JOURNEYS, TOUCHES, CAMPAIGNS, ENTITIES, FCT_LEADS]
 SELECTION = ["+int_stage_events__sequenced", "+int_leads__campaigns", "+int_lead_journeys__stages_reached",
              "+int_conversion_metrics__entities", "+fct_leads"]
 

@@ -15,7 +15,7 @@ from datetime import datetime
 import pytest
 
 from dbt_harness import DbtBuild, connect, load_raw, run_dbt
-from partition_nights import (ENTITIES, FCT_LEADS, NIGHT_1, NIGHT_1_LEADS, NIGHT_2, NIGHT_3, crm_lead,
+from partition_nights import (ENTITIES, FCT_LEADS, LEAD_EVENTS, NIGHT_1, NIGHT_1_LEADS, NIGHT_2, NIGHT_3, crm_lead,
                               dbt_night)
 
 
@@ -129,7 +129,8 @@ def test_fct_leads_recomputes_only_the_leads_whose_inputs_changed(tmp_path):
     """fct_leads finds its changed leads from the digests its inputs stored. Night 2 deletes L2's
     won deal O1 (only the deal changed: L2's outcome must follow) and re-delivers L1 with a new status;
     L3 changes in nothing, so its row altered by hand stays altered. A new PII hash key rewrites
-    every lead's hashes, so it recomputes every lead."""
+    every lead's hashes, so it recomputes every lead; int_stage_events__leads, which does not hash
+    PII, recomputes only L3, qualified that night."""
     build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target")
     select = ["+fct_leads"]
     load_raw(build.warehouse, {
@@ -156,7 +157,16 @@ def test_fct_leads_recomputes_only_the_leads_whose_inputs_changed(tmp_path):
 
     with connect(build.warehouse) as con:
         con.execute(f"update {FCT_LEADS} set company = 'altered'")
+        con.execute(f"update {LEAD_EVENTS} set event_source = 'altered'")
+    # night 3: L3 qualified; the lead entries of L1 and L2 have the same inputs and are kept
+    load_raw(build.warehouse, {
+        "crm_leads": [crm_lead("L3", "l3@example.com", datetime(2024, 1, 6), "Qualified", "load-3", NIGHT_3, 1)]})
     dbt_night(build, night=NIGHT_3, select=select, dbt_vars={"pii_hash_key": "another-key"})
     night_3 = _lead_facts(build)
     assert {row[0] for row in night_3.values()} == {"Acme"}
     assert all(night_3[lead][5] != scratch[lead][5] for lead in ("L1", "L2", "L3"))
+    lead_events: dict[str, set[str]] = {}
+    for lead, source in build.query(f"select lead_id, event_source from {LEAD_EVENTS}"):
+        lead_events.setdefault(lead, set()).add(source)
+    assert lead_events["L1"] == lead_events["L2"] == {"altered"}
+    assert lead_events["L3"] == {"lead_created", "lead_status"}

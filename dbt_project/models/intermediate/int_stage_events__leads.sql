@@ -14,24 +14,108 @@
 -- Synthesized events sort after history rows with the same timestamp (source_sequence 1e12+).
 -- Statuses/history at stages before the lead-entry stage (e.g. HubSpot "subscriber" = inquiry)
 -- add nothing: the lead record is the lead stage; inquiries come from form submissions.
+-- Partition-incremental (macros/partitions.sql): a night recomputes only the canonical leads whose
+-- record (with its merged duplicates), lead stage history or first opportunity changed. The
+-- record's part of the digest is the one int_leads__resolved stored for the lead.
+
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='replace_partitions',
+        unique_key='lead_id',
+        partition_tombstone='stage_key is null',
+        on_schema_change='sync_all_columns',
+    )
+}}
 
 with
 
-leads as (
+stages as (
 
-    select * from {{ ref('int_leads__resolved') }}
+    select * from {{ ref('int_funnel_stages') }}
 
 ),
 
-members as (
+lead_input_digests as (
 
-    select * from {{ ref('stg_crm__leads') }}
+    -- what a lead's entries are computed from, besides its record: its members' stage history rows
+    -- and its opportunities' creation times
+    select merged_history.canonical_lead_id as lead_id, {{ row_hash('history_rows') }} as input_digest
+    from (
+        select entity_id, stage_key, entered_at, _source_row
+        from {{ ref('stg_crm__stage_history') }}
+        where entity_type = 'lead' and stage_key is not null
+    ) as history_rows
+    inner join {{ ref('int_leads__merged') }} as merged_history
+        on history_rows.entity_id = merged_history.lead_id
+    union all
+    select deal_rows.lead_id, {{ row_hash('deal_rows') }}
+    from (
+        select deal_links.lead_id, deal_links.opportunity_id, deal_opportunities.created_at
+        from {{ ref('int_opportunities__linked') }} as deal_links
+        inner join {{ ref('stg_crm__opportunities') }} as deal_opportunities
+            on deal_links.opportunity_id = deal_opportunities.opportunity_id
+        where deal_links.lead_id is not null
+    ) as deal_rows
+
+),
+
+input_digests as (
+
+    -- every canonical lead: the digest int_leads__resolved stored for its record (its members'
+    -- rows) plus its other inputs
+    select
+        resolved.lead_id,
+        resolved._partition_digest
+            + coalesce(other_inputs.input_digest, 0)
+            + {{ shared_digest([ref('int_funnel_stages')]) }} as _partition_digest
+    from {{ ref('int_leads__resolved') }} as resolved
+    left join (
+        select lead_id, sum(input_digest) as input_digest
+        from lead_input_digests
+        group by lead_id
+    ) as other_inputs
+        on resolved.lead_id = other_inputs.lead_id
+
+),
+
+{%- if is_incremental() %}
+
+changed_leads as (
+
+    {{ changed_partitions('input_digests', ['lead_id']) }}
+
+),
+{%- endif %}
+
+leads as (
+
+    select all_leads.*
+    from {{ ref('int_leads__resolved') }} as all_leads
+    {{ only_changed_partitions('all_leads', 'changed_leads', ['lead_id']) }}
 
 ),
 
 merged as (
 
-    select * from {{ ref('int_leads__merged') }}
+    -- the CRM leads of the leads recomputed tonight, under their canonical lead
+    select all_merged.*
+    from {{ ref('int_leads__merged') }} as all_merged
+    {%- if is_incremental() %}
+    inner join changed_leads
+        on all_merged.canonical_lead_id = changed_leads.lead_id
+    where not changed_leads.is_gone
+    {%- endif %}
+
+),
+
+members as (
+
+    select all_members.*
+    from {{ ref('stg_crm__leads') }} as all_members
+    {%- if is_incremental() %}
+    where all_members.lead_id in (select lead_id from merged)
+    {%- endif %}
 
 ),
 
@@ -43,19 +127,15 @@ history as (
 
 opportunity_links as (
 
-    select * from {{ ref('int_opportunities__linked') }}
+    select all_links.*
+    from {{ ref('int_opportunities__linked') }} as all_links
+    {{ only_changed_partitions('all_links', 'changed_leads', ['lead_id']) }}
 
 ),
 
 opportunities as (
 
     select * from {{ ref('stg_crm__opportunities') }}
-
-),
-
-stages as (
-
-    select * from {{ ref('int_funnel_stages') }}
 
 ),
 
@@ -113,14 +193,18 @@ with_previous as (
         creation_and_history.*,
         lag(stage_key) over (
             partition by lead_id order by entered_at, source_sequence, stage_key
-        ) as previous_stage_key
+        ) as previous_stage_key,
+        -- the lead's first entry (never collapsed) carries its digest
+        row_number() over (
+            partition by lead_id order by entered_at, source_sequence, stage_key
+        ) as entry_rank
     from creation_and_history
 
 ),
 
 entries as (
 
-    select lead_id, stage_key, entered_at, event_source, source_sequence
+    select lead_id, stage_key, entered_at, event_source, source_sequence, entry_rank
     from with_previous
     where previous_stage_key is null or previous_stage_key <> stage_key
 
@@ -184,7 +268,7 @@ status_candidates as (
 -- 2 + 3: the earliest candidate per stage, where history has no entry for it
 derived_events as (
 
-    select lead_id, stage_key, entered_at, event_source, source_sequence
+    select lead_id, stage_key, entered_at, event_source, source_sequence, cast(null as {{ dbt.type_bigint() }}) as entry_rank
     from (
         select
             candidates.*,
@@ -256,13 +340,18 @@ final as (
 
     select
         'lead' as entity_type,
-        lead_id as entity_id,
-        lead_id,
-        stage_key,
-        entered_at,
-        event_source,
-        source_sequence
+        observed.lead_id as entity_id,
+        observed.lead_id,
+        observed.stage_key,
+        observed.entered_at,
+        observed.event_source,
+        observed.source_sequence,
+        -- lineage: the lead's input digest, on its first entry (macros/partitions.sql)
+        input_digests._partition_digest
     from observed
+    left join input_digests
+        on observed.lead_id = input_digests.lead_id
+        and observed.entry_rank = 1
 
     union all
 
@@ -273,9 +362,23 @@ final as (
         stage_key,
         entered_at,
         event_source,
-        source_sequence
+        source_sequence,
+        cast(null as {{ digest_type() }}) as _partition_digest
     from lost_events
 
 )
 
+{%- if is_incremental() %}
+
 select * from final
+
+union all
+
+-- one tombstone per changed lead (null stage_key): replace_partitions deletes its stored entries
+{{ partition_tombstones('changed_leads', [
+    'entity_type', 'entity_id', 'lead_id', 'stage_key', 'entered_at', 'event_source', 'source_sequence',
+    '_partition_digest'], ['lead_id']) }}
+{%- else %}
+
+select * from final
+{%- endif %}

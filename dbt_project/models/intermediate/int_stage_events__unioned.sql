@@ -13,7 +13,8 @@ submission_events as (
 
 lead_events as (
 
-    select * from {{ ref('int_stage_events__leads') }}
+    select entity_type, entity_id, lead_id, stage_key, entered_at, event_source, source_sequence
+    from {{ ref('int_stage_events__leads') }}
 
 ),
 
