@@ -58,6 +58,27 @@
 {%- endmacro %}
 
 
+{#- One row per canonical lead of `resolved` (int_leads__resolved) with its _partition_digest, for a
+    model whose rows of a lead are computed from the lead's record and other inputs: the digest
+    `resolved` stored for the record (which covers its member leads' rows), plus the sum of
+    `input_digests_cte` (lead_id, input_digest: one value per other input row of the lead, or a
+    digest another partition-incremental model stored for it), plus `shared` (an expression every
+    lead shares). Partitions are exactly the canonical leads: an input row of no canonical lead adds
+    nothing. -#}
+{% macro digests_on_lead_records(resolved, input_digests_cte, shared) -%}
+    select
+        lead_records.lead_id,
+        lead_records._partition_digest + coalesce(other_inputs.input_digest, 0) + {{ shared }} as _partition_digest
+    from {{ resolved }} as lead_records
+    left join (
+        select lead_id, sum(input_digest) as input_digest
+        from {{ input_digests_cte }}
+        group by lead_id
+    ) as other_inputs
+        on lead_records.lead_id = other_inputs.lead_id
+{%- endmacro %}
+
+
 {#- Partitions whose digest in `digests_cte` differs from the one stored in {{ this }} (new, changed
     or gone), with is_gone. Only in an incremental run. -#}
 {% macro changed_partitions(digests_cte, partition_by) -%}
