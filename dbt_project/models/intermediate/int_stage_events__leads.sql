@@ -38,6 +38,30 @@ stages as (
 
 lead_input_digests as (
 
+    -- what a lead's entries are computed from, besides its record: its members' stage history rows
+    -- and its opportunities' creation times
+    select merged_history.canonical_lead_id as lead_id, {{ row_hash('history_rows') }} as input_digest
+    from (
+        select entity_id, stage_key, entered_at, _source_row
+        from {{ ref('stg_crm__stage_history') }}
+        where entity_type = 'lead' and stage_key is not null
+    ) as history_rows
+    inner join {{ ref('int_leads__merged') }} as merged_history
+        on history_rows.entity_id = merged_history.lead_id
+    union all
+    select deal_rows.lead_id, {{ row_hash('deal_rows') }}
+    from (
+        select deal_links.lead_id, deal_links.opportunity_id, deal_opportunities.created_at
+        from {{ ref('int_opportunities__linked') }} as deal_links
+        inner join {{ ref('stg_crm__opportunities') }} as deal_opportunities
+            on deal_links.opportunity_id = deal_opportunities.opportunity_id
+        where deal_links.lead_id is not null
+    ) as deal_rows
+
+),
+
+input_digests as (
+
     -- every canonical lead: the digest int_leads__resolved stored for its record (its members'
     -- rows) plus its other inputs; the funnel stages shared by all
     {{ digests_on_lead_records(ref('int_leads__resolved'), 'lead_input_digests', shared_digest([ref('int_funnel_stages')])) }}

@@ -39,6 +39,44 @@ stages as (
 
 lead_input_digests as (
 
+    -- what a lead's row is computed from, one value per input: the digests stored for the lead by
+    -- its partition-incremental inputs, and the rows of its other inputs
+    select lead_id, _partition_digest as input_digest
+    from {{ ref('int_leads__attribution') }}
+    union all
+    select lead_id, _partition_digest
+    from {{ ref('int_lead_journeys__stages_reached') }}
+    where _partition_digest is not null
+    union all
+    -- the lead's own stage entries (its current stage)
+    select entity_id, _partition_digest
+    from {{ ref('int_stage_events__sequenced') }}
+    where entity_type = 'lead' and _partition_digest is not null
+    union all
+    select contacts.lead_id, {{ row_hash('contacts') }}
+    from {{ ref('int_leads__first_contact') }} as contacts
+    union all
+    select lead_owners.lead_id, {{ row_hash('lead_owners') }}
+    from (
+        select resolved.lead_id, owners.owner_id, owners.team
+        from {{ ref('int_leads__resolved') }} as resolved
+        inner join owners
+            on resolved.owner_id = owners.owner_id
+    ) as lead_owners
+    union all
+    -- each of its opportunities: the link, and the deal's stage entries (its outcome)
+    select deal_links.lead_id, {{ row_hash('deal_links') }} + coalesce(deal_entries._partition_digest, 0)
+    from {{ ref('int_opportunities__linked') }} as deal_links
+    left join {{ ref('int_stage_events__sequenced') }} as deal_entries
+        on deal_entries.entity_type = 'opportunity'
+        and deal_entries.entity_id = deal_links.opportunity_id
+        and deal_entries._partition_digest is not null
+    where deal_links.lead_id is not null
+
+),
+
+input_digests as (
+
     -- every canonical lead; shared by all: the funnel stages, and the PII hash key (a new key
     -- rewrites every hashed column)
     {{ digests_on_lead_records(ref('int_leads__resolved'), 'lead_input_digests',
