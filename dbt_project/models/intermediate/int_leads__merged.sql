@@ -7,8 +7,9 @@
 -- Partition-incremental (macros/partitions.sql): a partition is one match key (email and company),
 -- or one lead without an email, and a night walks only the partitions whose leads changed. The
 -- partition is stored as a hash of its key (_partition_key), not as the key: the key holds the
--- e-mail, and a hash is a fraction of its size. Two keys with the same hash share a partition,
--- which only means they are walked together.
+-- e-mail, and a hash is a fraction of its size. Two keys with the same hash share a partition
+-- (one digest, on the partition's first lead), which only means they are recomputed together; the
+-- walk itself runs per match key.
 
 {%- set window_days = var('duplicate_lead_window_days', 30) %}
 
@@ -35,7 +36,6 @@
     from {{ ref('stg_crm__leads') }}
 {%- endset %}
 {%- set partition_key = digest_text_hash("coalesce('key|' || lead_rows.match_key, 'lead|' || lead_rows.lead_id)") %}
-{%- set partition_of_a_lead = "lead_rows.match_key, case when lead_rows.match_key is null then lead_rows.lead_id end" %}
 
 {#- `from (lead_rows) as lead_rows {{ changed_leads_only }}`: in an incremental run, the leads of the
     changed partitions that still exist -#}
@@ -77,11 +77,11 @@ leads as (
         lead_rows.match_key,
         {{ partition_key }} as _partition_key,
         row_number() over (
-            partition by {{ partition_of_a_lead }} order by lead_rows.created_at, lead_rows.lead_id
+            partition by {{ partition_key }} order by lead_rows.created_at, lead_rows.lead_id
         ) as partition_rank,
         -- partition_digests' value, in the same sort as the rank
         sum({{ row_hash('lead_rows') }}) over (
-            partition by {{ partition_of_a_lead }} order by lead_rows.created_at, lead_rows.lead_id
+            partition by {{ partition_key }} order by lead_rows.created_at, lead_rows.lead_id
             rows between unbounded preceding and unbounded following
         ) + {{ shared_digest() }} as partition_digest
     from ({{ lead_rows }}) as lead_rows
