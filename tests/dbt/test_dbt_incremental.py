@@ -28,8 +28,9 @@ NIGHT_1 = datetime(2024, 3, 2, 2, 0)
 NIGHT_2 = datetime(2024, 3, 3, 2, 0)
 CNY_TO_USD = 0.14084507042253522  # seed fx_rates, constant rate
 INCREMENTAL_MODELS = ["stg_crm__activities", "stg_ads__ad_spend", "stg_forms__submissions", "base_crm__leads",
-                      "int_activities__sequenced"]
-SELECTION = ["+int_activities__sequenced", "+int_ad_spend__attributed", "stg_forms__submissions"]
+                      "stg_crm__campaign_members", "int_activities__sequenced"]
+SELECTION = ["+int_activities__sequenced", "+int_ad_spend__attributed", "stg_forms__submissions",
+             "stg_crm__campaign_members"]
 
 
 def _lineage(load: str, night: datetime, row: int) -> dict:
@@ -53,6 +54,11 @@ def _submission(submission_id: str, at: datetime, load: str, night: datetime, ro
             "submitted_at": at, **_lineage(load, night, row)}
 
 
+def _member(member_id: str | None, lead: str, status: str, load: str, night: datetime, row: int) -> dict:
+    return {"member_id": member_id, "campaign_id": "c1", "lead_id": lead, "status": status,
+            "has_responded": status == "Responded", "created_at": datetime(2024, 2, 1), **_lineage(load, night, row)}
+
+
 def _lead(lead_id: str, email: str, created: datetime, load: str, night: datetime, row: int,
           deleted: bool = False) -> dict:
     return {"lead_id": lead_id, "email": email, "company": "Acme", "status": "Open", "created_at": created,
@@ -69,6 +75,8 @@ NIGHT_1_ROWS = {
     "ad_spend": [_spend(date(2024, 2, 1), 100.0, "load-1", NIGHT_1, 1),
                  _spend(date(2024, 2, 28), 50.0, "load-1", NIGHT_1, 2)],
     "form_submissions": [_submission("S1", datetime(2024, 2, 20), "load-1", NIGHT_1, 1)],
+    "crm_campaign_members": [_member("M1", "L1", "Sent", "load-1", NIGHT_1, 1),
+                             _member(None, "L2", "Sent", "load-1", NIGHT_1, 2)],
 }
 NIGHT_2_ROWS = {
     "crm_leads": [_lead("L0", "l1@example.com", datetime(2024, 1, 25), "load-2", NIGHT_2, 1),
@@ -76,6 +84,9 @@ NIGHT_2_ROWS = {
     "crm_activities": [_call("A0", datetime(2024, 2, 29, 9), "load-2", NIGHT_2, 1)],
     "ad_spend": [_spend(date(2024, 2, 28), 60.0, "load-2", NIGHT_2, 1)],
     "form_submissions": [_submission("S2", datetime(2024, 3, 2, 8), "load-2", NIGHT_2, 1)],
+    # a nightly snapshot: both memberships again, L2's (keyed campaign|lead) now responded
+    "crm_campaign_members": [_member("M1", "L1", "Sent", "load-2", NIGHT_2, 1),
+                             _member(None, "L2", "Responded", "load-2", NIGHT_2, 2)],
 }
 
 
@@ -124,6 +135,12 @@ def nights(tmp_path_factory) -> dict[str, DbtBuild]:
 def test_the_second_night_equals_a_rebuild_of_both_deliveries(nights):
     for model in INCREMENTAL_MODELS:
         assert _table(nights["nightly"], model) == _table(nights["scratch"], model), model
+
+
+def test_a_re_delivered_membership_replaces_the_stored_one(nights):
+    rows = nights["nightly"].query(
+        "select member_key, member_status, has_responded, _load_id from staging.stg_crm__campaign_members order by 1")
+    assert rows == [("M1", "sent", False, "load-2"), ("c1|L2|", "responded", True, "load-2")]
 
 
 def test_a_lead_deleted_on_the_second_night_is_kept_flagged_in_base_and_gone_from_staging(nights):
