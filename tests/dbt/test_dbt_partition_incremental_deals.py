@@ -58,8 +58,11 @@ def _partitions_without_one_digest(build: DbtBuild) -> list[tuple]:
 def test_conversion_entities_recompute_only_the_partitions_whose_inputs_changed(tmp_path, sla_metric):
     """Partitions: (lead, L2) holds L2's rows and its deal O1's, (opportunity, O2) the lead-less
     deal's, (submission, <id>) each form post's. Night 2 re-delivers O1's account with another
-    industry (only L2's partition changes), deletes O2 (its partition is gone) and brings form post
-    S3 (a new partition). Rows altered by hand stay altered in every other partition. Each partition
+    industry (L2's partition changes), deletes O2 (its partition is gone) and brings form post S3
+    (a new partition) from L1's e-mail: S3 is a new touch of L1, so the digests L1's attribution,
+    campaigns and journeys stored change and L1's partition is recomputed too (the lead partitions
+    sum those stored digests rather than hashing the rows they read). L3's rows, altered by hand,
+    stay altered, as do S1's and S2's. Each partition
     keeps one digest, also when the seed has no first_contact_sla metric (whose row carries a lead's
     digest otherwise)."""
     build = DbtBuild(warehouse=tmp_path / "w.duckdb", target_path=tmp_path / "target")
@@ -93,9 +96,9 @@ def test_conversion_entities_recompute_only_the_partitions_whose_inputs_changed(
     assert {entity for _, entity in night_2} == {"L1", "L2", "L3", "O1", "S1", "S2", "S3"}  # O2 is gone
     assert night_2[("win_rate", "O1")] == ("Software", night_1[("win_rate", "O1")][1])
     recomputed = {key for key, (_, team) in night_2.items() if team != "altered"}
-    lead_l2 = {key for key in night_1 if key[1] in ("L2", "O1")}
+    leads_l1_l2 = {key for key in night_1 if key[1] in ("L1", "L2", "O1")}
     inquiry_s3 = {key for key in night_2 if key[1] == "S3"}
-    assert recomputed == lead_l2 | inquiry_s3
+    assert recomputed == leads_l1_l2 | inquiry_s3
     assert _partitions_without_one_digest(build) == []
     dbt_night(build, "--full-refresh", night=NIGHT_2, select=["int_conversion_metrics__entities"])
     assert {key: row for key, row in _entity_rows(build).items() if key[1] in ("L2", "O1", "S3")} == {

@@ -235,19 +235,40 @@ all_submissions as (
 
 ),
 
-lead_inputs as (
+lead_input_digests as (
 
-    -- every input row of every lead partition, hashed (each source apart: joining them for every
-    -- lead is what a night without changes would spend its time on)
-    select lead_id, {{ row_hash('all_lead_records') }} as input_row_hash from all_lead_records
+    -- what a lead's rows are computed from, one value per input: the digests its
+    -- partition-incremental inputs stored for it (they cover every row those read for the lead,
+    -- without hashing the rows again each night), and the hashed rows of its other inputs
+    select lead_id, _partition_digest as input_digest
+    from {{ ref('int_leads__attribution') }}
     union all
-    select lead_id, {{ row_hash('all_first_touch_channels') }} from all_first_touch_channels
+    select lead_id, _partition_digest
+    from {{ ref('int_leads__campaigns') }}
     union all
-    select lead_id, {{ row_hash('all_first_touch_campaigns') }} from all_first_touch_campaigns
+    select lead_id, _partition_digest
+    from {{ ref('int_lead_journeys__stages_reached') }}
+    where _partition_digest is not null
     union all
-    select lead_id, {{ row_hash('all_reached') }} from all_reached
+    -- the name of its first-touch campaign, and its owner's team
+    select named_campaigns.lead_id, {{ row_hash('named_campaigns') }}
+    from (
+        select lead_campaigns.lead_id, campaigns.campaign_name
+        from {{ ref('int_leads__campaigns') }} as lead_campaigns
+        inner join campaigns
+            on lead_campaigns.first_touch_campaign_key = campaigns.campaign_key
+    ) as named_campaigns
     union all
-    select lead_id, {{ row_hash('all_first_contacts') }} from all_first_contacts
+    select lead_owners.lead_id, {{ row_hash('lead_owners') }}
+    from (
+        select leads.lead_id, owners.owner_id, owners.team
+        from {{ ref('int_leads__resolved') }} as leads
+        inner join owners
+            on leads.owner_id = owners.owner_id
+    ) as lead_owners
+    union all
+    select lead_id, {{ row_hash('all_first_contacts') }}
+    from all_first_contacts
     union all
     select partition_lead_id, {{ row_hash('closed_opportunity_inputs') }}
     from closed_opportunity_inputs
@@ -257,7 +278,9 @@ lead_inputs as (
 
 lead_digests as (
 
-    {{ partition_digests('lead_inputs', ['lead_id'], shared_inputs=[ref('conversion_metrics')]) }}
+    -- every canonical lead (int_leads__resolved's digest covers its record)
+    {{ digests_on_lead_records(ref('int_leads__resolved'), 'lead_input_digests',
+        shared_digest([ref('conversion_metrics')])) }}
 
 ),
 
