@@ -60,38 +60,22 @@
 
 {#- One row per canonical lead of `resolved` (int_leads__resolved) with its _partition_digest, for a
     model whose rows of a lead are computed from the lead's record and other inputs: the digest
-    `resolved` stored for the record (which covers its member leads' rows), plus the digests of its
-    other inputs, plus `shared` (an expression every lead shares). Those inputs come two ways:
-    - `one_per_lead`: selects of (lead_id, input_digest) with at most one row per lead (a unique
-      test on the input, or its construction, guarantees it), each joined to the lead. At 10M
-      leads, five such joins took 6.1 s where grouping the same 50M rows by lead took 10.0 s;
-    - `input_digests_cte` (optional): a CTE of (lead_id, input_digest) rows, any number per lead
-      (a lead's deals), summed per lead.
-    Partitions are exactly the canonical leads: an input row of no canonical lead adds nothing. -#}
-{% macro digests_on_lead_records(resolved, input_digests_cte, shared, one_per_lead=[]) -%}
+    `resolved` stored for the record (which covers its member leads' rows), plus the sum of
+    `input_digests_cte` (lead_id, input_digest: one value per other input row of the lead, or a
+    digest another partition-incremental model stored for it), plus `shared` (an expression every
+    lead shares). Partitions are exactly the canonical leads: an input row of no canonical lead adds
+    nothing. -#}
+{% macro digests_on_lead_records(resolved, input_digests_cte, shared) -%}
     select
         lead_records.lead_id,
-        lead_records._partition_digest
-        {%- for _ in one_per_lead %}
-            + coalesce(lead_input_{{ loop.index }}.input_digest, 0)
-        {%- endfor %}
-        {%- if input_digests_cte %}
-            + coalesce(other_inputs.input_digest, 0)
-        {%- endif %}
-            + {{ shared }} as _partition_digest
+        lead_records._partition_digest + coalesce(other_inputs.input_digest, 0) + {{ shared }} as _partition_digest
     from {{ resolved }} as lead_records
-    {%- for select in one_per_lead %}
-    left join ({{ select }}) as lead_input_{{ loop.index }}
-        on lead_records.lead_id = lead_input_{{ loop.index }}.lead_id
-    {%- endfor %}
-    {%- if input_digests_cte %}
     left join (
         select lead_id, sum(input_digest) as input_digest
         from {{ input_digests_cte }}
         group by lead_id
     ) as other_inputs
         on lead_records.lead_id = other_inputs.lead_id
-    {%- endif %}
 {%- endmacro %}
 
 

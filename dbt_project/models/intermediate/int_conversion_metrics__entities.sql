@@ -25,41 +25,6 @@
 {%- set window_days = var('conversion_window_days', none) %}
 {%- set leads_have_sla_rows = funnel_warehouse.seed_has_metric_type(ref('conversion_metrics'), 'first_contact_sla') %}
 
-{#- the inputs of which a lead has at most one row (unique tests on lead_id, owner_id and
-    campaign_key guarantee it), as (lead_id, input_digest): digests_on_lead_records -#}
-{%- set stored_attribution_digests -%}
-    select lead_id, _partition_digest as input_digest from {{ ref('int_leads__attribution') }}
-{%- endset %}
-{%- set stored_campaign_digests -%}
-    select lead_id, _partition_digest as input_digest from {{ ref('int_leads__campaigns') }}
-{%- endset %}
-{%- set first_contact_rows -%}
-    select contacts.lead_id, {{ row_hash('contacts') }} as input_digest
-    from (
-        select lead_id, is_contacted_within_sla from {{ ref('int_leads__first_contact') }}
-    ) as contacts
-{%- endset %}
-{%- set campaign_name_rows -%}
-    select named_campaigns.lead_id, {{ row_hash('named_campaigns') }} as input_digest
-    from (
-        select lead_campaigns.lead_id, campaigns.campaign_name
-        from {{ ref('int_leads__campaigns') }} as lead_campaigns
-        inner join {{ ref('int_campaigns__unified') }} as campaigns
-            on lead_campaigns.first_touch_campaign_key = campaigns.campaign_key
-    ) as named_campaigns
-{%- endset %}
-{%- set owner_team_rows -%}
-    select lead_owners.lead_id, {{ row_hash('lead_owners') }} as input_digest
-    from (
-        select leads.lead_id, owners.owner_id, owners.team
-        from {{ ref('int_leads__resolved') }} as leads
-        inner join {{ ref('int_owners') }} as owners
-            on leads.owner_id = owners.owner_id
-    ) as lead_owners
-{%- endset %}
-{%- set lead_digest_inputs = [stored_attribution_digests, stored_campaign_digests, first_contact_rows,
-                              campaign_name_rows, owner_team_rows] %}
-
 {{
     config(
         materialized=incremental_or_table(),
@@ -272,11 +237,38 @@ all_submissions as (
 
 lead_input_digests as (
 
-    -- the inputs of which a lead has any number of rows: its closed deals, and its journey
-    -- (whose digest row is one per lead only while the first cohort stage's order is unique)
+    -- what a lead's rows are computed from, one value per input: the digests its
+    -- partition-incremental inputs stored for it (they cover every row those read for the lead,
+    -- without hashing the rows again each night), and the hashed rows of its other inputs
     select lead_id, _partition_digest as input_digest
+    from {{ ref('int_leads__attribution') }}
+    union all
+    select lead_id, _partition_digest
+    from {{ ref('int_leads__campaigns') }}
+    union all
+    select lead_id, _partition_digest
     from {{ ref('int_lead_journeys__stages_reached') }}
     where _partition_digest is not null
+    union all
+    -- the name of its first-touch campaign, and its owner's team
+    select named_campaigns.lead_id, {{ row_hash('named_campaigns') }}
+    from (
+        select lead_campaigns.lead_id, campaigns.campaign_name
+        from {{ ref('int_leads__campaigns') }} as lead_campaigns
+        inner join campaigns
+            on lead_campaigns.first_touch_campaign_key = campaigns.campaign_key
+    ) as named_campaigns
+    union all
+    select lead_owners.lead_id, {{ row_hash('lead_owners') }}
+    from (
+        select leads.lead_id, owners.owner_id, owners.team
+        from {{ ref('int_leads__resolved') }} as leads
+        inner join owners
+            on leads.owner_id = owners.owner_id
+    ) as lead_owners
+    union all
+    select lead_id, {{ row_hash('all_first_contacts') }}
+    from all_first_contacts
     union all
     select partition_lead_id, {{ row_hash('closed_opportunity_inputs') }}
     from closed_opportunity_inputs
@@ -286,11 +278,9 @@ lead_input_digests as (
 
 lead_digests as (
 
-    -- every canonical lead: int_leads__resolved's digest covers its record; the digests its other
-    -- partition-incremental inputs stored cover every row those read for it (nothing is hashed
-    -- again each night); the rest are its rows of the inputs that store no digest
+    -- every canonical lead (int_leads__resolved's digest covers its record)
     {{ digests_on_lead_records(ref('int_leads__resolved'), 'lead_input_digests',
-        shared_digest([ref('conversion_metrics')]), one_per_lead=lead_digest_inputs) }}
+        shared_digest([ref('conversion_metrics')])) }}
 
 ),
 

@@ -8,31 +8,6 @@
 
 {%- set flag_stages = var('reached_flag_stages') %}
 
-{#- the inputs of which a lead has at most one row, as (lead_id, input_digest): the digests its
-    attribution and its own stage entries stored (one per entity: on its first entry), its first
-    contact and its owner's team (unique tests on lead_id and owner_id); digests_on_lead_records -#}
-{%- set stored_attribution_digests -%}
-    select lead_id, _partition_digest as input_digest from {{ ref('int_leads__attribution') }}
-{%- endset %}
-{%- set stored_stage_entry_digests -%}
-    select entity_id as lead_id, _partition_digest as input_digest
-    from {{ ref('int_stage_events__sequenced') }}
-    where entity_type = 'lead' and _partition_digest is not null
-{%- endset %}
-{%- set first_contact_rows -%}
-    select contacts.lead_id, {{ row_hash('contacts') }} as input_digest
-    from {{ ref('int_leads__first_contact') }} as contacts
-{%- endset %}
-{%- set owner_team_rows -%}
-    select lead_owners.lead_id, {{ row_hash('lead_owners') }} as input_digest
-    from (
-        select resolved.lead_id, owners.owner_id, owners.team
-        from {{ ref('int_leads__resolved') }} as resolved
-        inner join {{ ref('int_owners') }} as owners
-            on resolved.owner_id = owners.owner_id
-    ) as lead_owners
-{%- endset %}
-
 {#- on_schema_change: a contract allows no other; a table stored without digests gains the column -#}
 {{
     config(
@@ -64,13 +39,32 @@ stages as (
 
 lead_input_digests as (
 
-    -- the inputs of which a lead has any number of rows: the digest its journey stored (one per
-    -- lead only while the first cohort stage's order is unique), and each of its opportunities:
-    -- the link, and the deal's stage entries (its outcome)
+    -- what a lead's row is computed from, one value per input: the digests stored for the lead by
+    -- its partition-incremental inputs, and the rows of its other inputs
     select lead_id, _partition_digest as input_digest
+    from {{ ref('int_leads__attribution') }}
+    union all
+    select lead_id, _partition_digest
     from {{ ref('int_lead_journeys__stages_reached') }}
     where _partition_digest is not null
     union all
+    -- the lead's own stage entries (its current stage)
+    select entity_id, _partition_digest
+    from {{ ref('int_stage_events__sequenced') }}
+    where entity_type = 'lead' and _partition_digest is not null
+    union all
+    select contacts.lead_id, {{ row_hash('contacts') }}
+    from {{ ref('int_leads__first_contact') }} as contacts
+    union all
+    select lead_owners.lead_id, {{ row_hash('lead_owners') }}
+    from (
+        select resolved.lead_id, owners.owner_id, owners.team
+        from {{ ref('int_leads__resolved') }} as resolved
+        inner join owners
+            on resolved.owner_id = owners.owner_id
+    ) as lead_owners
+    union all
+    -- each of its opportunities: the link, and the deal's stage entries (its outcome)
     select deal_links.lead_id, {{ row_hash('deal_links') }} + coalesce(deal_entries._partition_digest, 0)
     from {{ ref('int_opportunities__linked') }} as deal_links
     left join {{ ref('int_stage_events__sequenced') }} as deal_entries
@@ -86,8 +80,7 @@ input_digests as (
     -- every canonical lead; shared by all: the funnel stages, and the PII hash key (a new key
     -- rewrites every hashed column)
     {{ digests_on_lead_records(ref('int_leads__resolved'), 'lead_input_digests',
-        shared_digest([ref('int_funnel_stages')]) ~ ' + ' ~ digest_text_hash(hash_pii("'partition digest'")),
-        one_per_lead=[stored_attribution_digests, stored_stage_entry_digests, first_contact_rows, owner_team_rows]) }}
+        shared_digest([ref('int_funnel_stages')]) ~ ' + ' ~ digest_text_hash(hash_pii("'partition digest'"))) }}
 
 ),
 
