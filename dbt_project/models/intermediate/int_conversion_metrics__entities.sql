@@ -14,9 +14,11 @@
 -- Partition-incremental (macros/partitions.sql), with three kinds of partition
 -- (_partition_type, _partition_id): a canonical lead with its closed opportunities (their rows take
 -- the lead's dimensions), an opportunity whose lead is not a canonical lead, and a form submission.
--- A night recomputes only the partitions whose input rows changed: the lead's dimensions, reached
--- stages and first contact; the opportunity with its account, source, campaign and owner; the
--- submission with its campaign. Each digest is stored on one row chosen without sorting the table:
+-- A night recomputes only the partitions whose input rows changed: for a lead, the digests its
+-- partition-incremental inputs (record, attribution, campaigns, journey) stored for it, so any
+-- change to what those read for the lead (a new touch, even one that is not its first), and its
+-- first contact, campaign name, owner's team and closed deals; the opportunity with its account,
+-- source, campaign and owner; the submission with its campaign. Each digest is stored on one row chosen without sorting the table:
 -- the row of the first metric (by key) of its type, i.e. a submission's first inquiry_conversion
 -- row, a lead-less deal's first win_rate row, a lead's first first_contact_sla row (every canonical
 -- lead has one). Without a first_contact_sla metric in the seed, a lead's digest goes on its first
