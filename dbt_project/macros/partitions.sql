@@ -79,6 +79,19 @@
 {%- endmacro %}
 
 
+{#- (lead_id, input_digest) per canonical lead with a known owner: the hash of its owner and the
+    owner's team, an input of every model that gives a lead its owner's team. -#}
+{% macro lead_owner_digests() -%}
+    select lead_owners.lead_id, {{ funnel_warehouse.row_hash('lead_owners') }} as input_digest
+    from (
+        select resolved.lead_id, owners.owner_id, owners.team
+        from {{ ref('int_leads__resolved') }} as resolved
+        inner join {{ ref('int_owners') }} as owners
+            on resolved.owner_id = owners.owner_id
+    ) as lead_owners
+{%- endmacro %}
+
+
 {#- Partitions whose digest in `digests_cte` differs from the one stored in {{ this }} (new, changed
     or gone), with is_gone. Only in an incremental run. -#}
 {% macro changed_partitions(digests_cte, partition_by) -%}

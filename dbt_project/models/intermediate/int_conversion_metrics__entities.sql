@@ -261,13 +261,7 @@ lead_input_digests as (
             on lead_campaigns.first_touch_campaign_key = campaigns.campaign_key
     ) as named_campaigns
     union all
-    select lead_owners.lead_id, {{ row_hash('lead_owners') }}
-    from (
-        select leads.lead_id, owners.owner_id, owners.team
-        from {{ ref('int_leads__resolved') }} as leads
-        inner join owners
-            on leads.owner_id = owners.owner_id
-    ) as lead_owners
+    {{ lead_owner_digests() }}
     union all
     select lead_id, {{ row_hash('all_first_contacts') }}
     from all_first_contacts

@@ -56,13 +56,7 @@ lead_input_digests as (
     select contacts.lead_id, {{ row_hash('contacts') }}
     from {{ ref('int_leads__first_contact') }} as contacts
     union all
-    select lead_owners.lead_id, {{ row_hash('lead_owners') }}
-    from (
-        select resolved.lead_id, owners.owner_id, owners.team
-        from {{ ref('int_leads__resolved') }} as resolved
-        inner join owners
-            on resolved.owner_id = owners.owner_id
-    ) as lead_owners
+    {{ lead_owner_digests() }}
     union all
     -- each of its opportunities: the link, and the deal's stage entries (its outcome)
     select deal_links.lead_id, {{ row_hash('deal_links') }} + coalesce(deal_entries._partition_digest, 0)
