@@ -53,6 +53,9 @@ def test_the_code_fingerprint_follows_the_files_the_vars_and_the_env_vars_dbt_re
     monkeypatch.setenv("FUNNEL_BASE_CURRENCY", "EUR")  # read by the project with env_var()
     assert unchanged.code_fingerprint(project) != base
     monkeypatch.delenv("FUNNEL_BASE_CURRENCY")
+    monkeypatch.setenv("FUNNEL_AS_OF", "2026-07-01 02:00:00")  # read with env_var(), but "now" is not code
+    assert "env_var('FUNNEL_AS_OF'" in (project / "macros" / "dates.sql").read_text(encoding="utf-8")
+    assert unchanged.code_fingerprint(project) == base
     assert unchanged.code_fingerprint(project, {"as_of": "2026-07-01"}) != base
     model = project / "models" / "marts" / "fct_leads.sql"
     model.write_text(model.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")

@@ -193,8 +193,8 @@ def test_dbt_build_args_for_a_night_a_full_refresh_and_a_backfill():
     # unit tests run in tests/dbt, not nightly; no per-invocation manifest/run_results (Dagster has the results)
     nightly = ["build", "--no-write-json", "--exclude-resource-type", "unit_test"]
     assert dbt_build_args() == nightly
-    assert dbt_build_args(full_refresh=True, as_of="2026-07-02 02:00:00") == [
-        *nightly, "--full-refresh", "--vars", json.dumps({"as_of": "2026-07-02 02:00:00"})]
+    # "now" reaches dbt as the environment's FUNNEL_AS_OF: no --vars, so no full re-parse
+    assert dbt_build_args(full_refresh=True) == [*nightly, "--full-refresh"]
     args = dbt_build_args(backfill_from="2026-01-01", backfill_to="2026-01-31")
     assert args[:5] == [*nightly, "--vars"] and "--full-refresh" not in args
     assert json.loads(args[5]) == {"backfill_from": "2026-01-01", "backfill_to": "2026-01-31"}

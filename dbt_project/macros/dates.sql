@@ -33,13 +33,21 @@
 {%- endmacro %}
 
 
-{# "Now" for ages and open stages: var('as_of') when set, else the current UTC time. #}
+{# "Now" for ages and open stages: var('as_of') when set, else the environment's FUNNEL_AS_OF (how
+   `funnel build` and the tests pin it), else the current UTC time. The environment, not --vars,
+   carries it every night: dbt re-parses the whole project (~6 s) when its --vars differ from the
+   last parse's, but only the files that read an env var whose value changed. Either way the value
+   reaches SQL, so anything but a date or date-time is refused. #}
 {% macro as_of() -%}
-    {%- set v = var('as_of', none) -%}
+    {%- set v = var('as_of', none) or env_var('FUNNEL_AS_OF', '') -%}
     {%- if v is none or v == '' -%}
         {{ return(adapter.dispatch('current_utc_timestamp', 'funnel_warehouse')()) }}
     {%- else -%}
-        cast('{{ v }}' as {{ dbt.type_timestamp() }})
+        {%- set text = v | string | trim -%}
+        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?)?', text) -%}
+            {{ exceptions.raise_compiler_error("as_of must be YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], got " ~ text) }}
+        {%- endif -%}
+        cast('{{ text }}' as {{ dbt.type_timestamp() }})
     {%- endif -%}
 {%- endmacro %}
 

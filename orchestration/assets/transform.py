@@ -45,22 +45,21 @@ def validate_backfill_range(backfill_from: str | None, backfill_to: str | None) 
         raise ValueError(f"backfill range is empty: --from {backfill_from} is after --to {backfill_to}")
 
 
-def dbt_vars(as_of: str | None = None, backfill_from: str | None = None, backfill_to: str | None = None) -> dict:
-    """The ``--vars`` of a build: only those set."""
+def dbt_vars(backfill_from: str | None = None, backfill_to: str | None = None) -> dict:
+    """The ``--vars`` of a build: only those set. "Now" is not one of them: dbt reads FUNNEL_AS_OF
+    from the environment (macro ``as_of()``), because a change of --vars costs a full re-parse."""
     out = {}
-    if as_of:
-        out["as_of"] = as_of
     if backfill_from:
         out |= {"backfill_from": backfill_from, "backfill_to": backfill_to}
     return out
 
 
-def dbt_build_args(full_refresh: bool = False, as_of: str | None = None,
-                   backfill_from: str | None = None, backfill_to: str | None = None) -> list[str]:
+def dbt_build_args(full_refresh: bool = False, backfill_from: str | None = None,
+                   backfill_to: str | None = None) -> list[str]:
     """Arguments for the nightly ``dbt build`` (a pure function so tests can check it).
 
-    ``as_of`` pins "now" for ages of open stages; unset, dbt uses the build time, so a rebuild on
-    unchanged data differs only in those ages. ``full_refresh`` rebuilds the incremental models
+    "Now" for ages of open stages is FUNNEL_AS_OF when set (dbt inherits the environment), else
+    the build time, so a rebuild on unchanged data differs only in those ages. ``full_refresh`` rebuilds the incremental models
     from every raw row; a backfill range makes them also recompute the rows dated in it.
     """
     validate_backfill_range(backfill_from, backfill_to)
@@ -73,7 +72,7 @@ def dbt_build_args(full_refresh: bool = False, as_of: str | None = None,
     args = ["build", "--no-write-json", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
-    build_vars = dbt_vars(as_of, backfill_from, backfill_to)
+    build_vars = dbt_vars(backfill_from, backfill_to)
     if build_vars:
         args += ["--vars", json.dumps(build_vars)]
     return args
@@ -233,9 +232,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     retry: a failed dbt build is a data or model error, and a retry could start while the failed
     dbt process still holds the warehouse lock. Re-execute from failure instead.
     """
-    as_of = os.environ.get("FUNNEL_AS_OF")
-    # as_of is left out: only clock readers use it, and they are rebuilt every night anyway
-    code = unchanged.code_fingerprint(DBT_PROJECT.project_dir, dbt_vars(None, config.backfill_from, config.backfill_to))
+    code = unchanged.code_fingerprint(DBT_PROJECT.project_dir, dbt_vars(config.backfill_from, config.backfill_to))
     # which code built an incremental table: without vars, so a backfill is not taken for a code change
     project_code = unchanged.code_fingerprint(DBT_PROJECT.project_dir)
     with warehouse.connect() as con:
@@ -244,7 +241,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     if other_code and not config.full_refresh:
         context.log.info(f"full refresh: {len(other_code)} incremental model(s) were built by other code, seeds or "
                          f"settings than tonight's (an upgrade or an edit); their tables are rebuilt from scratch")
-    args = dbt_build_args(full_refresh=full_refresh, as_of=as_of, backfill_from=config.backfill_from,
+    args = dbt_build_args(full_refresh=full_refresh, backfill_from=config.backfill_from,
                           backfill_to=config.backfill_to)
     rebuild_all = full_refresh or config.backfill_from is not None or not unchanged.enabled()
     with warehouse.connect() as con:
@@ -272,6 +269,6 @@ if HAS_ALERTS:
     def dbt_alerts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         """``mart_alerts``: a second, small dbt invocation after the Python root-cause asset it reads."""
         yield from _stream_with_table_metadata(
-            context, warehouse, lambda: dbt.cli(dbt_build_args(as_of=os.environ.get("FUNNEL_AS_OF")), context=context))
+            context, warehouse, lambda: dbt.cli(dbt_build_args(), context=context))
 
     DBT_ASSETS.append(dbt_alerts)

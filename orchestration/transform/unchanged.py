@@ -48,6 +48,9 @@ CLOCK = re.compile(r"current_timestamp|current_date|\bnow\s*\(|\btoday\s*\(|run_
                    r"current_utc_timestamp|modules\.datetime|get_current_timestamp", re.I)
 COMMENTS = re.compile(r"\{#.*?#\}|--[^\n]*|/\*.*?\*/", re.S)
 ENV_VAR = re.compile(r"env_var\(\s*['\"]([A-Za-z0-9_]+)['\"]")
+# env vars dbt reads that are not code: "now" (FUNNEL_AS_OF) changes every night, and only the
+# clock readers use it, which are rebuilt every night anyway
+NOT_CODE_ENV_VARS = frozenset({"FUNNEL_AS_OF"})
 CODE_PARTS = ("models", "macros", "seeds", "snapshots", "dbt_packages", "dbt_project.yml", "packages.yml",
               "package-lock.yml")
 
@@ -68,7 +71,7 @@ def code_fingerprint(project_dir: Path, dbt_vars: Mapping | None = None) -> str:
             data = path.read_bytes()
             digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + hashlib.sha256(data).digest())
             if path.suffix in (".sql", ".yml", ".yaml"):
-                env_names |= set(ENV_VAR.findall(data.decode("utf-8", "replace")))
+                env_names |= set(ENV_VAR.findall(data.decode("utf-8", "replace"))) - NOT_CODE_ENV_VARS
     for name in sorted(env_names):
         digest.update(f"env {name}\0{os.environ.get(name, '')}\0".encode())
     digest.update(json.dumps(dbt_vars or {}, sort_keys=True, default=str).encode())

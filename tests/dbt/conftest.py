@@ -22,7 +22,6 @@ class DbtParse:
     output: str
 
 
-BUILD_VARS = json.dumps({"as_of": fixture_data.AS_OF})
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +30,7 @@ def dbt_parse(tmp_path_factory) -> DbtParse:
     root = tmp_path_factory.mktemp("dbt_build")
     warehouse = root / "warehouse.duckdb"
     target = root / "target"
-    proc = run_dbt(["parse", "--vars", BUILD_VARS], warehouse=warehouse, target_path=target)
+    proc = run_dbt(["parse"], warehouse=warehouse, target_path=target, as_of=fixture_data.AS_OF)
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
         pytest.fail("dbt parse failed:\n" + output[-4000:])
@@ -48,7 +47,7 @@ def dbt_build(dbt_parse) -> DbtBuild:
     load_raw(warehouse, fixture_data.all_rows())
     create_root_cause_table(warehouse, fixture_data.root_cause_rows())
     started = time.monotonic()
-    proc = run_dbt(["build", "--vars", BUILD_VARS], warehouse=warehouse, target_path=target)
+    proc = run_dbt(["build"], warehouse=warehouse, target_path=target, as_of=fixture_data.AS_OF)
     seconds = time.monotonic() - started
     output = proc.stdout + proc.stderr
     results_file = target / "run_results.json"

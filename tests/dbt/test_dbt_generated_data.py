@@ -10,7 +10,6 @@ whole graph (tests/e2e does that).
 from __future__ import annotations
 
 import csv
-import json
 from datetime import date
 
 import pytest
@@ -35,8 +34,7 @@ def generated(tmp_path_factory):
     finally:
         con.close()
     assert not report.errors, report.summary()
-    proc = run_dbt(["build", "--select", "+mart_campaign_performance", "+fct_leads", "--resource-type", "seed", "snapshot", "model",
-                    "--vars", json.dumps({"as_of": AS_OF})], warehouse=warehouse, target_path=target)
+    proc = run_dbt(["build", "--select", "+mart_campaign_performance", "+fct_leads", "--resource-type", "seed", "snapshot", "model"], warehouse=warehouse, target_path=target, as_of=AS_OF)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return truth, DbtBuild(warehouse=warehouse, target_path=target, output=proc.stdout)
 

@@ -198,3 +198,12 @@ def test_a_backfill_date_that_is_not_a_date_is_refused_before_any_sql(nights):
     assert "backfill dates must be YYYY-MM-DD" in proc.stdout + proc.stderr
     assert nights["nightly"].query("select count(*) from raw.ad_spend") == [(3,)]
     assert len(_touches(nights["nightly"])) == 4
+
+
+def test_a_pinned_now_that_is_not_a_date_time_is_refused_before_any_sql(nights):
+    """FUNNEL_AS_OF comes from the environment and is written into the SQL of the clock readers."""
+    proc = run_dbt(["build", "--select", "fct_stage_events"], warehouse=nights["nightly"].warehouse,
+                   target_path=nights["nightly"].target_path, as_of="2024-02-01'; drop table raw.ad_spend; --")
+    assert proc.returncode != 0
+    assert "as_of must be YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], got 2024-02-01'; drop" in proc.stdout + proc.stderr
+    assert nights["nightly"].query("select count(*) from raw.ad_spend") == [(3,)]

@@ -9,7 +9,6 @@ Deliveries are hand-written (partition_nights.py); expected values are delivery 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pytest
@@ -113,12 +112,14 @@ def test_a_table_stored_without_its_partition_key_asks_for_a_full_refresh(tmp_pa
     dbt_night(build, night=NIGHT_1, select=["+int_conversion_metrics__entities"])
     with connect(build.warehouse) as con:
         con.execute(f"alter table {ENTITIES} drop column _partition_id")
-    night = ["--select", "int_conversion_metrics__entities", "--vars", json.dumps({"as_of": NIGHT_2.isoformat(sep=" ")})]
-    failed = run_dbt(["run", *night], warehouse=build.warehouse, target_path=build.target_path)
+    night = ["--select", "int_conversion_metrics__entities"]
+    failed = run_dbt(["run", *night], warehouse=build.warehouse, target_path=build.target_path,
+                     as_of=NIGHT_2.isoformat(sep=" "))
     assert failed.returncode != 0
     assert "int_conversion_metrics__entities" in failed.stdout and "without its partition key column _partition_id" in failed.stdout
     assert "--full-refresh" in failed.stdout
-    repaired = run_dbt(["run", *night, "--full-refresh"], warehouse=build.warehouse, target_path=build.target_path)
+    repaired = run_dbt(["run", *night, "--full-refresh"], warehouse=build.warehouse, target_path=build.target_path,
+                       as_of=NIGHT_2.isoformat(sep=" "))
     assert repaired.returncode == 0, repaired.stdout[-2000:]
     assert build.query(f"select count(*) from {ENTITIES} where _partition_id is null") == [(0,)]
 

@@ -9,7 +9,6 @@ the dbt models upstream of the leaf counts are built (no data tests); the e2e te
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -34,8 +33,7 @@ def root_cause(tmp_path_factory):
         assert not report.errors, report.summary()
     finally:
         con.close()
-    proc = run_dbt(["build", "--select", "+int_root_cause__leaves", "--resource-type", "seed", "snapshot", "model",
-                    "--vars", json.dumps({"as_of": AS_OF})], warehouse=warehouse, target_path=root / "target")
+    proc = run_dbt(["build", "--select", "+int_root_cause__leaves", "--resource-type", "seed", "snapshot", "model"], warehouse=warehouse, target_path=root / "target", as_of=AS_OF)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     con = connect(warehouse)
     try:

@@ -9,7 +9,6 @@ source). Expected values are the delivery facts above, not the model's output.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pytest
@@ -32,8 +31,8 @@ def _opportunity(stage: str, night: datetime, load: str) -> dict:
 
 
 def _build(warehouse, target, night: datetime) -> None:
-    proc = run_dbt(["build", "--select", "+int_stage_events__opportunities", "--resource-type", "seed", "snapshot", "model",
-                    "--vars", json.dumps({"as_of": night.isoformat(sep=" ")})], warehouse=warehouse, target_path=target)
+    proc = run_dbt(["build", "--select", "+int_stage_events__opportunities", "--resource-type", "seed", "snapshot",
+                    "model"], warehouse=warehouse, target_path=target, as_of=night.isoformat(sep=" "))
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
 
 
