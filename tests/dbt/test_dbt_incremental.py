@@ -6,10 +6,11 @@ Hand-written deliveries (expected values are the delivery facts, not model outpu
   on 01-10; lead L3; Google Ads spend on 02-01 (100 CNY) and 02-28 (50 CNY); one form submission.
 - night 2 (load-2): a late call on L1 at 02-29 09:00 (earlier than both), the 02-28 spend restated
   to 60 CNY, a second submission, and lead L0: same email and company as L1, created 01-25, so L1
-  is now a duplicate of L0 (int_leads__merged) and its calls belong to L0; L3 re-delivered deleted.
+  is now a duplicate of L0 (int_leads__merged) and its calls belong to L0; L3 re-delivered deleted;
+  L2's first call C1 (01-08, before B1) re-delivered as a call on opportunity O1.
 
 After night 2 the late call must be the first touch and L1's stored calls must have moved to L0
-and been renumbered; the restated spend must replace the old row; every incremental table must
+and been renumbered, and B1 must be L2's first touch now that C1 left it; the restated spend must replace the old row; every incremental table must
 equal a build of both deliveries from scratch. Then the lookback and backfill mechanics: a stored
 row made stale by hand is repaired by a plain night when it is inside the lookback window, only
 by a backfill of its dates when it is older, and by a full refresh in any case.
@@ -71,7 +72,8 @@ NIGHT_1_ROWS = {
                   _lead("L3", "l3@example.com", datetime(2024, 1, 6), "load-1", NIGHT_1, 3)],
     "crm_activities": [_call("A1", datetime(2024, 3, 1, 10), "load-1", NIGHT_1, 1),
                        _call("A2", datetime(2024, 3, 1, 12), "load-1", NIGHT_1, 2),
-                       _call("B1", datetime(2024, 1, 10, 9), "load-1", NIGHT_1, 3, lead="L2")],
+                       _call("B1", datetime(2024, 1, 10, 9), "load-1", NIGHT_1, 3, lead="L2"),
+                       _call("C1", datetime(2024, 1, 8, 9), "load-1", NIGHT_1, 4, lead="L2")],
     "ad_spend": [_spend(date(2024, 2, 1), 100.0, "load-1", NIGHT_1, 1),
                  _spend(date(2024, 2, 28), 50.0, "load-1", NIGHT_1, 2)],
     "form_submissions": [_submission("S1", datetime(2024, 2, 20), "load-1", NIGHT_1, 1)],
@@ -81,7 +83,9 @@ NIGHT_1_ROWS = {
 NIGHT_2_ROWS = {
     "crm_leads": [_lead("L0", "l1@example.com", datetime(2024, 1, 25), "load-2", NIGHT_2, 1),
                   _lead("L3", "l3@example.com", datetime(2024, 1, 6), "load-2", NIGHT_2, 2, deleted=True)],
-    "crm_activities": [_call("A0", datetime(2024, 2, 29, 9), "load-2", NIGHT_2, 1)],
+    "crm_activities": [_call("A0", datetime(2024, 2, 29, 9), "load-2", NIGHT_2, 1),
+                       {**_call("C1", datetime(2024, 1, 8, 9), "load-2", NIGHT_2, 2),
+                        "entity_type": "opportunity", "entity_id": "O1"}],
     "ad_spend": [_spend(date(2024, 2, 28), 60.0, "load-2", NIGHT_2, 1)],
     "form_submissions": [_submission("S2", datetime(2024, 3, 2, 8), "load-2", NIGHT_2, 1)],
     # a nightly snapshot: both memberships again, L2's (keyed campaign|lead) now responded
@@ -151,10 +155,11 @@ def test_a_lead_deleted_on_the_second_night_is_kept_flagged_in_base_and_gone_fro
 
 
 def test_a_late_activity_and_a_lead_merge_renumber_the_records(nights):
-    assert _touches(nights["nightly"]) == {"A0": ("L0", 1), "A1": ("L0", 2), "A2": ("L0", 3), "B1": ("L2", 1)}
+    assert _touches(nights["nightly"]) == {"A0": ("L0", 1), "A1": ("L0", 2), "A2": ("L0", 3), "B1": ("L2", 1),
+                                           "C1": ("O1", 1)}
     follow_ups = dict(nights["nightly"].query(
         "select activity_id, is_follow_up from intermediate.int_activities__sequenced"))
-    assert follow_ups == {"A0": False, "A1": True, "A2": True, "B1": False}
+    assert follow_ups == {"A0": False, "A1": True, "A2": True, "B1": False, "C1": False}
 
 
 def test_a_restated_day_of_spend_replaces_the_stored_row(nights):
@@ -169,7 +174,7 @@ def test_the_second_night_reads_only_the_new_loads(nights):
     rows it appends after existing ones higher rowids, so night 1's rows keep the lowest ones."""
     rows = [a for a, _ in nights["nightly"].query(
         "select activity_id, rowid from staging.stg_crm__activities order by rowid")]
-    assert set(rows[:3]) == {"A1", "A2", "B1"} and rows[3:] == ["A0"]
+    assert set(rows[:3]) == {"A1", "A2", "B1"} and set(rows[3:]) == {"A0", "C1"}  # C1 re-delivered
 
 
 def test_lookback_then_backfill_then_full_refresh(nights):
@@ -197,7 +202,7 @@ def test_a_backfill_date_that_is_not_a_date_is_refused_before_any_sql(nights):
     assert proc.returncode != 0
     assert "backfill dates must be YYYY-MM-DD" in proc.stdout + proc.stderr
     assert nights["nightly"].query("select count(*) from raw.ad_spend") == [(3,)]
-    assert len(_touches(nights["nightly"])) == 4
+    assert len(_touches(nights["nightly"])) == 5
 
 
 def test_a_pinned_now_that_is_not_a_date_time_is_refused_before_any_sql(nights):
