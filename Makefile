@@ -30,7 +30,7 @@ system-deps:
 ## The default test suite, then the engine-equivalence test (DuckDB = Postgres = Spark; a few
 ## minutes, mostly Spark) as its own step (what CI runs).
 test: install system-deps
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 	$(BIN)/python -m pytest -q -m engines tests/engines
 
 ## Benchmarks (not part of the default tests): root-cause accuracy, then floor vs us vs pandas.

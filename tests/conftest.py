@@ -28,38 +28,6 @@ def pytest_configure(config):
         ensure_manifest()
 
 
-# The test files that take 15 s or more, slowest first (seconds measured on 2 cores, Nov 2026).
-# `make test` runs the suite on two xdist workers, one file per work unit, handed out in collection
-# order (--no-loadscope-reorder; xdist would otherwise hand out the files with the most tests
-# first, which put the two-minute end-to-end files last and left one worker idle for ~40 s).
-# Starting the longest first lets both workers finish together. A file missing here only starts
-# later; keep the list roughly current with the durations that `pytest --durations` prints.
-SLOWEST_FILES_FIRST = (
-    "tests/e2e/test_kept_models.py",  # 140 s
-    "tests/e2e/test_two_nights.py",  # 127
-    "tests/dbt/test_dbt_partition_incremental.py",  # 124
-    "tests/dbt/test_dbt_partition_incremental_deals.py",  # 116
-    "tests/e2e/test_salesforce_demo_org.py",  # 75
-    "tests/dbt/test_dbt_incremental.py",  # 75
-    "tests/e2e/test_pipeline.py",  # 72
-    "tests/dbt/test_dbt_models.py",  # 36
-    "tests/dbt/test_dbt_analysis_marts.py",  # 35
-    "tests/test_prepare.py",  # 25
-    "tests/semantic/test_semantic_metrics.py",  # 21
-    "tests/dbt/test_dbt_root_cause_generated.py",  # 18
-    "tests/dbt/test_dbt_snapshot_history.py",  # 17
-    "tests/test_ingest_memory.py",  # 17
-    "tests/dbt/test_dbt_dq_trends.py",  # 15
-    "tests/dbt/test_dbt_generated_data.py",  # 15
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Run the slowest files first (see SLOWEST_FILES_FIRST); the order within a file is kept."""
-    rank = {path: i for i, path in enumerate(SLOWEST_FILES_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
-
-
 FIXTURES = Path(__file__).parent / "fixtures"
 pytest_plugins = ["tests.pg_fixtures"]  # postgres_server (one per session), pg_database
 
