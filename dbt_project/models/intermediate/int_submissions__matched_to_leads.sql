@@ -25,8 +25,11 @@ merged as (
 
 candidates as (
 
+    -- every lead sharing the submission's email or phone (the submission's time travels along, so
+    -- ranking needs no second pass over the submissions)
     select
         submissions.submission_id,
+        submissions.submitted_at,
         leads.lead_id,
         leads.created_at as lead_created_at,
         1 as method_priority,
@@ -39,6 +42,7 @@ candidates as (
 
     select
         submissions.submission_id,
+        submissions.submitted_at,
         leads.lead_id,
         leads.created_at as lead_created_at,
         2 as method_priority,
@@ -57,13 +61,11 @@ ranked as (
             partition by candidates.submission_id
             order by
                 candidates.method_priority,
-                abs({{ dbt.datediff('submissions.submitted_at', 'candidates.lead_created_at', 'second') }}),
-                case when candidates.lead_created_at >= submissions.submitted_at then 0 else 1 end,
+                abs({{ dbt.datediff('candidates.submitted_at', 'candidates.lead_created_at', 'second') }}),
+                case when candidates.lead_created_at >= candidates.submitted_at then 0 else 1 end,
                 candidates.lead_id
         ) as candidate_rank
     from candidates
-    inner join submissions
-        on candidates.submission_id = submissions.submission_id
 
 ),
 
