@@ -57,3 +57,15 @@
     {%- endif -%}
     cast('{{ text }}' as date)
 {%- endmacro %}
+
+{#- True in an incremental run whose stored table has all of `columns`. A table stored by an older
+    version of the model lacks the columns a night's change detection reads (DuckDB would even bind
+    such a name to a column of the outer query): the model then recomputes every row, as on a full
+    build, and on_schema_change='append_new_columns' adds the columns. -#}
+{% macro incremental_with_columns(columns) -%}
+    {%- if not is_incremental() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {{ return(columns | map('lower') | reject('in', stored) | list | length == 0) }}
+{%- endmacro %}

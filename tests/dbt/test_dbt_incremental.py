@@ -192,6 +192,14 @@ def test_lookback_then_backfill_then_full_refresh(nights):
     _make_stale(nightly, "B1")
     _dbt(nightly, "--full-refresh", night=NIGHT_2, select=activities_only)
     assert _touches(nightly) == correct
+    # a table stored by the version without crm_entity_id: a plain night renumbers it whole
+    _make_stale(nightly, "B1")
+    with connect(nightly.warehouse) as con:
+        con.execute("alter table intermediate.int_activities__sequenced drop column crm_entity_id")
+    _dbt(nightly, night=NIGHT_2, select=activities_only)
+    assert _touches(nightly) == correct
+    assert nightly.query("select crm_entity_id, entity_id from intermediate.int_activities__sequenced "
+                         "where activity_id = 'A1'") == [("L1", "L0")]  # the CRM's lead, merged into L0
 
 
 def test_a_backfill_date_that_is_not_a_date_is_refused_before_any_sql(nights):

@@ -18,6 +18,7 @@ and company):
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 
 import pytest
@@ -120,3 +121,16 @@ def test_the_second_night_equals_a_build_of_both_deliveries_from_scratch(nights)
     assert nights["scratch"].query(f"select match_method from {MODEL} where submission_id = 'S4'") == [(None,)]
     # the newest lead delivery seen, for the next night
     assert nights["nightly"].query(f"select max(_leads_loaded_at) from {MODEL}") == [(NIGHT_2,)]
+
+
+def test_a_table_stored_without_the_change_detection_columns_is_matched_whole(nights, tmp_path):
+    """A warehouse built by the version that rebuilt the table every night: the next night adds
+    _loaded_at and _leads_loaded_at and re-matches every submission (S4's altered row included)."""
+    upgraded = DbtBuild(warehouse=tmp_path / "nightly.duckdb", target_path=tmp_path / "target")
+    shutil.copyfile(nights["nightly"].warehouse, upgraded.warehouse)
+    with connect(upgraded.warehouse) as con:
+        con.execute(f"alter table {MODEL} drop column _leads_loaded_at")
+        con.execute(f"alter table {MODEL} drop column _loaded_at")
+    build_night(upgraded, night=NIGHT_2, select=["int_submissions__matched_to_leads"])
+    scratch = f"select {COLUMNS}, _loaded_at, _leads_loaded_at from {MODEL}"
+    assert set(upgraded.query(scratch)) == set(nights["scratch"].query(scratch))

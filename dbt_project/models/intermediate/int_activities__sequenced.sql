@@ -7,6 +7,7 @@
 -- A night never attaches all activities: it finds the moved ones from the CRM lead id stored on
 -- each row, and attaches only the activities of the records it renumbers (at 26M activities the
 -- whole attachment, compared row by row with the stored table, was 42 s of a night).
+-- A table stored without crm_entity_id (an older version) is renumbered whole once.
 
 {{
     config(
@@ -40,7 +41,7 @@
 
 with
 
-{%- if is_incremental() %}
+{%- if incremental_with_columns(['crm_entity_id']) %}
 
 new_or_recent as (
 

@@ -7,6 +7,7 @@
 -- to such a lead (its email or phone may have changed), and those whose matched lead was deleted
 -- or now belongs to another canonical lead (merges). _leads_loaded_at records the newest lead
 -- delivery a night has seen. At 9.5M submissions the whole match took 26 s of every night.
+-- A table stored without those two columns (an older version) is matched whole once.
 
 {{
     config(
@@ -30,7 +31,7 @@ merged as (
 
 ),
 
-{%- if is_incremental() %}
+{%- if incremental_with_columns(['_loaded_at', '_leads_loaded_at']) %}
 
 leads_delivered_since_last_night as (
 
