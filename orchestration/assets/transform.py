@@ -59,8 +59,9 @@ def dbt_build_args(full_refresh: bool = False, backfill_from: str | None = None,
     """Arguments for the nightly ``dbt build`` (a pure function so tests can check it).
 
     "Now" for ages of open stages is FUNNEL_AS_OF when set (dbt inherits the environment), else
-    the build time, so a rebuild on unchanged data differs only in those ages. ``full_refresh`` rebuilds the incremental models
-    from every raw row; a backfill range makes them also recompute the rows dated in it.
+    the build time, so a rebuild on unchanged data differs only in those ages. ``full_refresh``
+    rebuilds the incremental models from every raw row; a backfill range makes them also
+    recompute the rows dated in it.
     """
     validate_backfill_range(backfill_from, backfill_to)
     # Unit tests check model logic on fixed fixture rows, not the night's data: they run in the
