@@ -190,6 +190,7 @@
     );
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }} where not ({{ tombstone }})
+    {{- funnel_warehouse.record_written_keys(target, source, keys) }}
 {%- endmacro %}
 
 
