@@ -15,7 +15,6 @@ import pytest
 
 from orchestration.build import run_build
 from orchestration.generate import generate
-from orchestration.publish.duckdb_file import published_select
 from orchestration.settings import load_settings
 from tests.e2e.independent import STAGES, cohort_reached
 
@@ -115,58 +114,6 @@ def test_no_email_phone_or_name_from_the_inputs_reaches_a_bi_output(built):
     hits = scan_outputs(settings.out_dir, needles)
     assert "funnel.duckdb" in hits
     assert {where: found for where, found in hits.items() if found} == {}
-
-
-def test_a_second_build_on_the_same_files_changes_no_table(built):
-    settings, _, _ = built
-
-    def snapshot() -> dict[str, tuple]:
-        con = duckdb.connect(str(settings.warehouse), read_only=True)
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_type = 'BASE TABLE' and table_schema not in ('quality', 'build_state') order by 1, 2").fetchall()
-        out = {}
-        for schema, name in tables:
-            out[f"{schema}.{name}"] = con.execute(
-                f'select count(*), coalesce(sum(hash(t)), 0) from "{schema}"."{name}" t').fetchone()
-        con.close()
-        return out
-
-    before = snapshot()
-    outcome = run_build(settings)
-    assert outcome.success, outcome.failures
-    after = snapshot()
-    assert before == after
-    # the re-run's materializations say so: no row came from a new load, no table changed size
-    incremental = {k: m for k, m in outcome.materializations.items() if "new_rows" in m}
-    assert {"staging/base_crm__leads", "staging/stg_forms__submissions"} <= incremental.keys()
-    assert all(m["new_rows"] == 0 for m in incremental.values()), incremental
-    assert all(m["row_change"] == 0 for m in outcome.materializations.values() if "row_change" in m)
-    # nothing changed, so only what reads the clock was rebuilt; the rest was kept from the first build
-    kept = {k for k, m in outcome.materializations.items() if "kept" in m}
-    assert {"staging/base_crm__leads", "intermediate/int_leads__merged", "marts/fct_leads"} <= kept
-    assert "marts/fct_stage_events" not in kept
-    # the publish carried the unchanged marts over from the previous file and its Parquet export,
-    # and what BI tools read still equals the warehouse, mart by mart
-    assert outcome.materializations["publish/funnel_duckdb"]["tables_carried_over"] >= 10
-    assert "fct_leads" in outcome.materializations["publish/parquet"]["marts_carried_over"]
-    published = duckdb.connect(str(outcome.published), read_only=True)
-    marts = [n for (n,) in published.execute(
-        "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()]
-    assert {"fct_leads", "fct_stage_events", "mart_funnel_cohort"} <= set(marts)
-    warehouse = duckdb.connect(str(settings.warehouse), read_only=True)
-    database = warehouse.execute("select current_database()").fetchone()[0]
-    for name in marts:  # the warehouse's columns but the internal ones (a partition digest)
-        in_warehouse = warehouse.execute(f"select count(*), coalesce(sum(hash(t)), 0) "
-                                         f"from ({published_select(warehouse, database, 'marts', name)}) t").fetchone()
-        assert published.execute(f'select count(*), coalesce(sum(hash(t)), 0) from marts."{name}" t').fetchone() \
-            == in_warehouse, name
-    assert "_partition_digest" in [c for (c,) in warehouse.execute(
-        "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = 'fct_leads'").fetchall()]
-    assert "_partition_digest" not in [c for (c,) in published.execute(
-        "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = 'fct_leads'").fetchall()]
-    warehouse.close()
-    published.close()
 
 
 def test_dbt_materializations_carry_rows_new_rows_and_a_preview_of_each_mart(built):
