@@ -23,6 +23,8 @@
       was not written is the row that passed before;
     - unique / unique_combination_of_columns over columns that include every key column: equal
       values mean the same key, and a new duplicate needs a written row;
+    - a test whose YAML says why it qualifies: config meta {funnel_scoped_to_written_keys: true}
+      (a unique column computed from the key, as int_stage_events__sequenced.stage_event_id).
     Every other test (relationships, uniqueness across keys, singular tests) reads the whole model.
     A row changed by hand outside dbt is not tested again until a full refresh, just as the
     incremental model would not recompute it.
@@ -86,7 +88,9 @@
 {% macro test_is_scoped_to_keys(test, keys) -%}
     {%- set name = test.test_metadata.name if test.test_metadata else none -%}
     {%- set kwargs = test.test_metadata.kwargs if test.test_metadata else {} -%}
-    {%- if name in ('not_null', 'accepted_values', 'accepted_range', 'expression_is_true') -%}
+    {%- if (test.config.meta or {}).get('funnel_scoped_to_written_keys') -%}
+        {{ return(true) }}
+    {%- elif name in ('not_null', 'accepted_values', 'accepted_range', 'expression_is_true') -%}
         {{ return(true) }}
     {%- elif name == 'unique' -%}
         {{ return(keys == [kwargs.column_name]) }}
