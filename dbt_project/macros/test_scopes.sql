@@ -25,7 +25,10 @@
       values mean the same key, and a new duplicate needs a written row;
     - a test whose YAML says why it qualifies: config meta {funnel_scoped_to_written_keys: true}
       (a unique column computed from the key, as int_stage_events__sequenced.stage_event_id).
-    Every other test (relationships, uniqueness across keys, singular tests) reads the whole model.
+    A uniqueness test over other columns (a duplicate may pair a written row with an old one) reads
+    every row whose values occur on a written row: after a passing run there is no duplicate, so
+    a new one has a written row, and all of its rows are read. Every other test (relationships,
+    singular tests) reads the whole model.
     A row changed by hand outside dbt is not tested again until a full refresh, just as the
     incremental model would not recompute it.
 #}
@@ -101,6 +104,22 @@
 {%- endmacro %}
 
 
+{#- The columns (or expressions) of a uniqueness test of a model keyed by `keys` whose columns do
+    not include the key, [] for any other test: a duplicate may then span a written and an unwritten
+    key, so such a test reads every row whose values occur on a written row (see above). -#}
+{% macro scoped_unique_values(test, keys) -%}
+    {%- set name = test.test_metadata.name if test.test_metadata else none -%}
+    {%- if funnel_warehouse.test_is_scoped_to_keys(test, keys) -%}
+        {{ return([]) }}
+    {%- elif name == 'unique' -%}
+        {{ return([test.test_metadata.kwargs.column_name]) }}
+    {%- elif name == 'unique_combination_of_columns' -%}
+        {{ return(test.test_metadata.kwargs.combination_of_columns | list) }}
+    {%- endif -%}
+    {{ return([]) }}
+{%- endmacro %}
+
+
 {#- dbt's hook for the relation a generic test reads: the test's `where` config, as in dbt, and,
     for a scoped test of a model with a scope, only the rows of the scope's keys. -#}
 {% macro get_where_subquery(relation) -%}
@@ -108,13 +127,24 @@
     {%- set conditions = [where] if where else [] -%}
     {%- set tested = graph.nodes.get(model.attached_node) if execute and model.attached_node else none -%}
     {%- set keys = funnel_warehouse.recorded_keys(tested) if tested else [] -%}
-    {%- if keys and target.type == 'duckdb' and funnel_warehouse.test_is_scoped_to_keys(model, keys) -%}
+    {%- set rows_scoped = keys and funnel_warehouse.test_is_scoped_to_keys(model, keys) -%}
+    {%- set values = funnel_warehouse.scoped_unique_values(model, keys) if keys else [] -%}
+    {%- if (rows_scoped or values) and target.type == 'duckdb' -%}
         {%- set scope = funnel_warehouse.test_scope_relation(relation) -%}
         {%- if funnel_warehouse.test_scope_exists(scope) -%}
             {#- a row with a null key matches no key (delete+insert appends it): always tested -#}
             {%- set key_list = keys | join(', ') -%}
-            {%- do conditions.append('((' ~ key_list ~ ') in (select ' ~ key_list ~ ' from ' ~ scope ~ ')'
-                                     ~ ' or ' ~ keys | join(' is null or ') ~ ' is null)') -%}
+            {%- set written = '((' ~ key_list ~ ') in (select ' ~ key_list ~ ' from ' ~ scope ~ ')'
+                              ~ ' or ' ~ keys | join(' is null or ') ~ ' is null)' -%}
+            {%- if rows_scoped -%}
+                {%- do conditions.append(written) -%}
+            {%- else -%}
+                {#- every row whose values occur on a written row; rows with a null value always (nulls
+                    group together, and match nothing in `in`) -#}
+                {%- set value_list = values | join(', ') -%}
+                {%- do conditions.append('((' ~ value_list ~ ') in (select ' ~ value_list ~ ' from ' ~ relation
+                                         ~ ' where ' ~ written ~ ') or ' ~ values | join(' is null or ') ~ ' is null)') -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
     {%- if conditions -%}
@@ -124,8 +154,8 @@
 {%- endmacro %}
 
 
-{#- on-run-end: every recorded model whose scoped tests all ran in this run and all passed gets an
-    empty scope (its other tests read every row whatever the scope). -#}
+{#- on-run-end: every recorded model whose tests that read the scope all ran in this run and all
+    passed gets an empty scope (its other tests read every row whatever the scope). -#}
 {% macro forget_tested_keys(results) -%}
     {%- if not execute or target.type != 'duckdb' -%}
         {{ return('') }}
@@ -142,7 +172,8 @@
     {%- for node in graph.nodes.values() -%}
         {%- set keys = funnel_warehouse.recorded_keys(node) -%}
         {%- set tests = [] -%}
-        {%- for test in tests_by_model.get(node.unique_id, []) if funnel_warehouse.test_is_scoped_to_keys(test, keys) -%}
+        {%- for test in tests_by_model.get(node.unique_id, [])
+              if funnel_warehouse.test_is_scoped_to_keys(test, keys) or funnel_warehouse.scoped_unique_values(test, keys) -%}
             {%- do tests.append(test.unique_id) -%}
         {%- endfor -%}
         {%- set passed = [] -%}

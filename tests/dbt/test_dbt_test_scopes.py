@@ -5,8 +5,11 @@ Night by night on int_leads__resolved (replace_partitions on lead_id) and its in
 
 - night 1 builds L1..L3 from scratch: every row is tested, then the scope is created empty;
 - night 2 delivers L4 (models only, no tests), and a hand-made duplicate of L4's row stands for a
-  bug of that night: its keys are in scope, so `dbt test` fails on it;
-- night 3 delivers only L5: the duplicate of L4, written two nights ago, still fails the night;
+  bug of that night: its keys are in scope, so `dbt test` fails on it. So does a copy of L1's row
+  of int_leads__merged put in L4's partition there: its key is not lead_id, so the unique lead_id
+  reads every row of a lead id that a written row holds, L1's old row included;
+- the copy is removed; night 3 delivers only L5: the duplicate of L4, written the night before,
+  still fails the night;
 - the duplicate is removed and one of L1, which no night wrote since the first, is made by hand: a
   test run passes (L1 is outside the scope: what scoping trades) and empties the scope;
 - a full refresh drops the scope: the next test run reads every row.
@@ -27,7 +30,11 @@ NIGHT_2 = datetime(2024, 3, 3, 2, 0)
 NIGHT_3 = datetime(2024, 3, 4, 2, 0)
 RESOLVED = "intermediate.int_leads__resolved"
 SELECTION = ["+int_leads__resolved"]
+MERGED = "intermediate.int_leads__merged"
 UNIQUE_TEST = "unique_int_leads__resolved_lead_id"
+# lead_id is not int_leads__merged's key (_partition_key, the hash of its match key): a duplicate
+# may pair a written row with an unwritten one, so the test reads every row of a written lead id
+MERGED_UNIQUE_TEST = "unique_int_leads__merged_lead_id"
 
 
 def _leads(night: datetime, load: str, *ids: str) -> dict:
@@ -58,6 +65,22 @@ def _remove_duplicate(build: DbtBuild, lead_id: str) -> None:
         con.execute(f"insert into {RESOLVED} select * from kept")
 
 
+def _merged_copy(build: DbtBuild, lead_id: str, into_partition_of: str) -> None:
+    """A second row of ``lead_id`` in int_leads__merged, in the partition of ``into_partition_of``."""
+    with connect(build.warehouse) as con:
+        con.execute(f"create temp table copied as select * from {MERGED} where lead_id = ?", [lead_id])
+        # without a digest: the partition's stored digest stays as it was, so no night recomputes it
+        con.execute(f"update copied set _partition_digest = null, "
+                    f"_partition_key = (select _partition_key from {MERGED} where lead_id = ?)", [into_partition_of])
+        con.execute(f"insert into {MERGED} select * from copied")
+
+
+def _drop_merged_copy(build: DbtBuild, lead_id: str, from_partition_of: str) -> None:
+    with connect(build.warehouse) as con:
+        con.execute(f"delete from {MERGED} where lead_id = ? and _partition_key = "
+                    f"(select _partition_key from {MERGED} where lead_id = ?)", [lead_id, from_partition_of])
+
+
 def _scope(build: DbtBuild, model: str = "int_leads__resolved") -> list[str] | None:
     """The keys in the model's scope, None when it has no scope table."""
     if not build.query("select 1 from duckdb_tables() where schema_name = 'test_scopes' and table_name = ?", [model]):
@@ -78,16 +101,21 @@ def nights(tmp_path_factory) -> dict:
     assert _dbt(build, "run", NIGHT_2).returncode == 0
     seen["night 2 models"] = (_scope(build), _scope(build, "base_crm__leads"))
     _duplicate(build, "L4")
+    _merged_copy(build, "L1", into_partition_of="L4")  # L1 was not written; L4's partition was
     second = _dbt(build, "test", NIGHT_2)
     seen["night 2 tests"] = (second.returncode, _failed_tests(second), _scope(build))
+    # (a failing test of int_leads__merged would make dbt build skip everything downstream)
+    _drop_merged_copy(build, "L1", from_partition_of="L4")
 
     load_raw(build.warehouse, _leads(NIGHT_3, "load-3", "L5"))
     third = _dbt(build, "build", NIGHT_3)
     seen["night 3"] = (third.returncode, _failed_tests(third), _scope(build))
 
-    # L4 repaired, and a duplicate of L1, which no night since the first wrote, is outside the scope
+    # L4 repaired; duplicates of L1 in int_leads__resolved and of L2 in its own partition of
+    # int_leads__merged, which no night since the first wrote, are outside the scope
     _remove_duplicate(build, "L4")
     _duplicate(build, "L1")
+    _merged_copy(build, "L2", into_partition_of="L2")
     fixed = _dbt(build, "test", NIGHT_3)
     seen["fixed"] = (fixed.returncode, _failed_tests(fixed), _scope(build))
 
@@ -113,7 +141,7 @@ def test_a_night_records_the_keys_it_writes(nights):
 def test_a_scoped_test_fails_on_a_row_the_night_wrote_and_keeps_it_in_scope(nights):
     returncode, failed, scope = nights["night 2 tests"]
     assert returncode != 0
-    assert failed == {UNIQUE_TEST}
+    assert failed == {UNIQUE_TEST, MERGED_UNIQUE_TEST}
     assert scope == ["L4"]
 
 
