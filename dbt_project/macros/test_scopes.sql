@@ -121,7 +121,8 @@
 
 
 {#- dbt's hook for the relation a generic test reads: the test's `where` config, as in dbt, and,
-    for a scoped test of a model with a scope, only the rows of the scope's keys. -#}
+    for a test of a model with a scope, only the rows of the scope's keys (row-scoped tests) or
+    the rows whose values occur on such a row (uniqueness across keys). -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- set conditions = [where] if where else [] -%}
