@@ -22,9 +22,15 @@ campaign_refs as (
 
 ),
 
-submissions as (
+submission_mediums as (
 
-    select utm_campaign, utm_medium from {{ ref('stg_forms__submissions') }}
+    -- form submissions counted per utm_campaign and utm_medium: the campaign name is normalized
+    -- below once per distinct pair, not once per submission (20M at 10M leads)
+    select utm_campaign, lower(trim(utm_medium)) as utm_medium, count(*) as submission_count
+    from {{ ref('stg_forms__submissions') }}
+    where utm_medium is not null
+        and utm_campaign is not null
+    group by utm_campaign, lower(trim(utm_medium))
 
 ),
 
@@ -53,14 +59,13 @@ evidence as (
     select
         campaign_refs.campaign_key,
         'utm_medium' as match_field,
-        lower(trim(submissions.utm_medium)) as match_value,
-        count(*) as evidence_count
-    from submissions
+        submission_mediums.utm_medium as match_value,
+        cast(sum(submission_mediums.submission_count) as {{ dbt.type_bigint() }}) as evidence_count
+    from submission_mediums
     inner join campaign_refs
         on campaign_refs.source = 'utm'
-        and {{ normalize_name('submissions.utm_campaign') }} = campaign_refs.normalized_name
-    where submissions.utm_medium is not null
-    group by campaign_refs.campaign_key, lower(trim(submissions.utm_medium))
+        and {{ normalize_name('submission_mediums.utm_campaign') }} = campaign_refs.normalized_name
+    group by campaign_refs.campaign_key, submission_mediums.utm_medium
 
 ),
 
