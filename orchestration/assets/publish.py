@@ -84,7 +84,8 @@ def published_parquet(context: dg.AssetExecutionContext, publisher: PublishResou
     result = export_parquet(_published_path(publisher), Path(publisher.out_dir))
     context.log.info(f"Parquet export of build {result.build_id}: {len(result.marts)} marts, {result.rows} rows, "
                      f"{result.files} files in {result.seconds:.1f} s, "
-                     f"{len(result.carried_over)} unchanged marts' files shared with the previous export")
+                     f"{len(result.carried_over)} unchanged marts' files shared with the previous export, "
+                     f"and {sum(map(len, result.partitions_carried_over.values()))} unchanged months of changed marts")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(result.path)),
         "build_id": result.build_id,
@@ -94,6 +95,7 @@ def published_parquet(context: dg.AssetExecutionContext, publisher: PublishResou
         "bytes": sum(f["bytes"] for m in result.marts.values() for f in m.files),
         "partitioned_marts": dg.MetadataValue.json([m.name for m in result.marts.values() if m.partitioning]),
         "marts_carried_over": dg.MetadataValue.json(result.carried_over),
+        "partitions_carried_over": dg.MetadataValue.json(result.partitions_carried_over),
         "mart_rows": _md_table(("mart", "rows", "files"), [(m.name, m.rows, len(m.files)) for m in result.marts.values()]),
         "duration_s": round(result.seconds, 2),
     })

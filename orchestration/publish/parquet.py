@@ -26,6 +26,12 @@ hard-linked from the current version into the new one (Parquet files are never m
 versions can share them). Such files carry the build id of the export that wrote them in their
 key/value metadata; the manifest says which (``written_by_build``) next to the build id of the
 export.
+
+A partitioned mart that changed is compared month by month: the manifest records each
+partition's digest (row count and sum of row hashes, ``partitions``), and a partition whose digest
+is unchanged is hard-linked too, so only the months that changed are written. A night's new data
+rewrites only a few months of the lead facts (at 1M leads, 5 of 7 months of ``fct_leads`` were the
+same after a one-day delta, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -44,12 +50,14 @@ from orchestration.publish import folder_swap
 from orchestration.publish.catalog import (MARTS_SCHEMA, Mart, PublishedBuild, open_published, read_build,
                                           read_table_digests)
 from orchestration.publish.descriptions import MartDoc, mart_docs
+from orchestration.publish.duckdb_file import ROW_ALIAS
 from orchestration.sql import quote_ident, quote_literal
 
 EXPORT_NAME = "parquet"
 MANIFEST_NAME = "manifest.json"
 PARTITION_ROWS = 1_000_000
 PARTITION_COLUMN = "partition_month"
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # DuckDB's (and Hive's) folder name for a null partition value
 _WIDE_INTEGERS = ("HUGEINT", "UHUGEINT")  # Parquet has no 128-bit integer; DuckDB would write a lossy DOUBLE
 _TEMPORAL = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
 
@@ -63,6 +71,9 @@ class MartExport:
     digest: dict | None = None  # the mart's content digest in the published file (None: older file)
     written_by_build: str = ""  # the export that wrote the files (an earlier one when carried over)
     carried_over: bool = False
+    # partitioned marts: partition value (YYYY-MM) -> rows, hash_sum, written_by_build
+    partitions: dict[str, dict] | None = None
+    partitions_carried_over: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +95,11 @@ class ParquetExport:
     @property
     def carried_over(self) -> list[str]:
         return sorted(m.name for m in self.marts.values() if m.carried_over)
+
+    @property
+    def partitions_carried_over(self) -> dict[str, list[str]]:
+        """Per changed partitioned mart, the months whose files were shared with the previous export."""
+        return {m.name: m.partitions_carried_over for m in self.marts.values() if m.partitions_carried_over}
 
 
 def partition_source(mart: Mart) -> str | None:
@@ -120,7 +136,7 @@ def export_parquet(published: Path, out_dir: Path, *, partition_rows: int = PART
             for m in build.marts:
                 digest = digests.get(f"{MARTS_SCHEMA}.{m.name}")
                 marts[m.name] = (_carry_over(previous, m, digest, staged)
-                                 or _export_mart(con, m, staged, build.build_id, partition_rows, digest))
+                                 or _export_mart(con, m, staged, build.build_id, partition_rows, digest, previous))
             _write_manifest(staged / MANIFEST_NAME, build, marts, docs, partition_rows)
         except BaseException:
             folder_swap.discard(staged)
@@ -165,31 +181,104 @@ def _carry_over(previous: tuple[Path, dict] | None, mart: Mart, digest: dict | N
 
 
 def _export_mart(con: duckdb.DuckDBPyConnection, mart: Mart, root: Path, build_id: str,
-                 partition_rows: int, digest: dict | None = None) -> MartExport:
+                 partition_rows: int, digest: dict | None = None,
+                 previous: tuple[Path, dict] | None = None) -> MartExport:
     target = root / mart.name
     target.mkdir()
     source = f"{MARTS_SCHEMA}.{quote_ident(mart.name)}"
     kv = f"kv_metadata {{build_id: {quote_literal(build_id)}, mart: {quote_literal(mart.name)}}}"
     month_col = partition_source(mart) if mart.rows > partition_rows else None
-    partitioning = None
     if month_col is None:
         con.execute(f"copy (select {_select_list(mart)} from {source}) to {quote_literal(str(target / f'{mart.name}.parquet'))} "
                     f"(format parquet, compression snappy, {kv})")
-    else:
-        key = PARTITION_COLUMN
-        while key in mart.column_names():
-            key = "_" + key
+        return _checked_export(con, mart, target, root, build_id, digest)
+    key = PARTITION_COLUMN
+    while key in mart.column_names():
+        key = "_" + key
+    partitioning = {"style": "hive", "column": key, "source_column": month_col, "format": "YYYY-MM",
+                    "note": f"{key} is in the folder names only; each file holds every column of the mart"}
+    month = f"strftime({quote_ident(month_col)}, '%Y-%m')"
+    value = f"coalesce({month}, {quote_literal(NULL_PARTITION)})"  # the folder's value: null has its own name
+    partitions = _partition_digests(con, mart, value)
+    kept = _link_unchanged_partitions(previous, mart, partitioning, digest, partitions, target)
+    changed = sorted(set(partitions) - set(kept))
+    if changed:
+        # written beside the shared months, then moved in: COPY refuses a folder that holds files
+        written = target / ".written"
+        only_changed = f" where {value} in ({', '.join(quote_literal(v) for v in changed)})" if kept else ""
         con.execute(
-            f"copy (select {_select_list(mart)}, strftime({quote_ident(month_col)}, '%Y-%m') as {quote_ident(key)} from {source}) "
-            f"to {quote_literal(str(target))} (format parquet, compression snappy, partition_by ({quote_ident(key)}), "
+            f"copy (select {_select_list(mart)}, {month} as {quote_ident(key)} from {source}{only_changed}) "
+            f"to {quote_literal(str(written))} (format parquet, compression snappy, partition_by ({quote_ident(key)}), "
             f"filename_pattern 'part_{{i}}', {kv})")
-        partitioning = {"style": "hive", "column": key, "source_column": month_col, "format": "YYYY-MM",
-                        "note": f"{key} is in the folder names only; each file holds every column of the mart"}
+        for folder in written.iterdir():
+            folder.rename(target / folder.name)
+        written.rmdir()
+    for v, entry in partitions.items():
+        entry["written_by_build"] = kept.get(v, build_id)
+    export = _checked_export(con, mart, target, root, build_id, digest, partitioning)
+    export.partitions, export.partitions_carried_over = partitions, sorted(kept)
+    return export
+
+
+def _checked_export(con: duckdb.DuckDBPyConnection, mart: Mart, target: Path, root: Path, build_id: str,
+                    digest: dict | None, partitioning: dict | None = None) -> MartExport:
+    """The export of the files under ``target``, after checking they hold exactly the mart's rows."""
     files = _file_list(con, target, root)
     rows = sum(f["rows"] for f in files)
     if rows != mart.rows:
         raise RuntimeError(f"Parquet export of {mart.name} wrote {rows} rows, the published file has {mart.rows}")
     return MartExport(mart.name, rows, files, partitioning, digest, build_id)
+
+
+def _partition_digests(con: duckdb.DuckDBPyConnection, mart: Mart, value: str) -> dict[str, dict]:
+    """Per partition value (the Hive folder's: ``NULL_PARTITION`` for a null month), its row count
+    and the sum of its rows' hashes, over the columns the files hold (as ``duckdb_file.table_digest``)."""
+    source = f"{MARTS_SCHEMA}.{quote_ident(mart.name)}"
+    columns = ", ".join(quote_ident(c.name) for c in mart.columns)
+    rows = con.execute(
+        f"select {value}, count(*), coalesce(sum(hash({ROW_ALIAS})::hugeint), 0)::varchar "
+        f"from (select {columns} from {source}) as {ROW_ALIAS} group by 1").fetchall()
+    return {v: {"rows": n, "hash_sum": total} for v, n, total in rows}
+
+
+def _link_unchanged_partitions(previous: tuple[Path, dict] | None, mart: Mart, partitioning: dict,
+                               digest: dict | None, partitions: dict[str, dict], target: Path) -> dict[str, str]:
+    """Hard-link into ``target`` the files of every partition whose digest the current export
+    recorded unchanged; returns partition value -> the build that wrote its files.
+
+    Row hashes are comparable only between tables of the same column names and types, hashed by
+    the same DuckDB version: anything else (or an export without partition digests) shares nothing.
+    """
+    if previous is None or digest is None:
+        return {}
+    version, manifest = previous
+    entry = manifest.get("marts", {}).get(mart.name) or {}
+    before = entry.get("digest") or {}
+    if (entry.get("partitioning") != partitioning or before.get("columns") != digest.get("columns")
+            or before.get("duckdb") != digest.get("duckdb")):
+        return {}
+    files_of: dict[str, list[dict]] = {}
+    for f in entry.get("files", []):
+        parts = f["path"].split("/")
+        if len(parts) == 3 and parts[1].startswith(f"{partitioning['column']}="):
+            files_of.setdefault(parts[1].split("=", 1)[1], []).append(f)
+    kept = {}
+    for value, now in partitions.items():
+        old, files = (entry.get("partitions") or {}).get(value), files_of.get(value, [])
+        if (not old or (old.get("rows"), old.get("hash_sum")) != (now["rows"], now["hash_sum"])
+                or sum(f["rows"] for f in files) != now["rows"]
+                or any(not (version / f["path"]).is_file() or (version / f["path"]).stat().st_size != f["bytes"]
+                       for f in files)):
+            continue
+        for f in files:
+            link = target / Path(f["path"]).relative_to(mart.name)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(version / f["path"], link)
+            except OSError:  # a file system without hard links: copy
+                shutil.copyfile(version / f["path"], link)
+        kept[value] = old.get("written_by_build") or entry.get("written_by_build") or manifest.get("build_id", "")
+    return kept
 
 
 def _file_list(con: duckdb.DuckDBPyConnection, target: Path, root: Path) -> list[dict]:
@@ -225,6 +314,8 @@ def _write_manifest(path: Path, build: PublishedBuild, marts: dict[str, MartExpo
             "written_by_build": export.written_by_build,
             "digest": export.digest,
         }
+        if export.partitions is not None:
+            body["marts"][mart.name]["partitions"] = export.partitions
     path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
