@@ -5,7 +5,8 @@
 -- must not turn a Paid Search lead into `other`. Ties at the same instant prefer the most specific
 -- touch: form submission, then campaign response, then the lead record.
 -- Partition-incremental (macros/partitions.sql): a night recomputes only the canonical leads whose
--- touches or conversion cutoff changed, and keeps the others' rows.
+-- touches (the digest int_leads__touches stored for them) or conversion cutoff changed, and keeps
+-- the others' rows.
 
 {{
     config(
@@ -79,18 +80,26 @@ all_cutoffs as (
 
 ),
 
-attribution_inputs as (
+attribution_input_digests as (
 
-    -- everything a lead's row is computed from: its touches and its conversion cutoff
-    select all_touches.*, cast(null as {{ dbt.type_timestamp() }}) as conversion_at from all_touches
+    -- what a lead's row is computed from, one value per input: the digest int_leads__touches
+    -- stored for the lead (it covers everything the lead's touches are computed from, so the
+    -- touches are not hashed again every night), and its conversion cutoff
+    select lead_id, _partition_digest as input_digest
+    from {{ ref('int_leads__touches') }}
+    where _partition_digest is not null
     union all
-    select lead_id, null, null, null, null, null, null, null, conversion_at from all_cutoffs
+    select cutoffs.lead_id, {{ row_hash('cutoffs') }}
+    from all_cutoffs as cutoffs
 
 ),
 
 input_digests as (
 
-    {{ partition_digests('attribution_inputs', ['lead_id']) }}
+    -- every canonical lead (each has a cutoff row)
+    select lead_id, sum(input_digest) + {{ shared_digest() }} as _partition_digest
+    from attribution_input_digests
+    group by lead_id
 
 ),
 
