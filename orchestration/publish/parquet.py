@@ -176,8 +176,10 @@ def _carry_over(previous: tuple[Path, dict] | None, mart: Mart, digest: dict | N
         except OSError:  # a file system without hard links: copy
             shutil.copyfile(source, target)
     (root / mart.name).mkdir(exist_ok=True)
+    # the month digests go along: the next night compares its changed months with them
     return MartExport(mart.name, entry["rows"], list(entry["files"]), entry.get("partitioning"), digest,
-                      entry.get("written_by_build") or manifest.get("build_id", ""), carried_over=True)
+                      entry.get("written_by_build") or manifest.get("build_id", ""), carried_over=True,
+                      partitions=entry.get("partitions"))
 
 
 def _export_mart(con: duckdb.DuckDBPyConnection, mart: Mart, root: Path, build_id: str,

@@ -244,15 +244,17 @@ def test_a_mart_with_a_column_named_like_a_row_alias_is_still_compared_whole(tmp
 
 def test_only_the_changed_months_of_a_partitioned_mart_are_written_again(tmp_path):
     """A changed mart split by month: the months whose rows are the same are hard-linked, the others
-    written. Night 2 moves one row from January to February: both months change, March and the
-    null month do not. Night 3 changes a column's type: every month is written again."""
+    written. Night 2 changes nothing (the whole mart is shared, its month digests kept). Night 3
+    moves one row from January to February: both months change, March and the null month do not.
+    Night 4 changes a column's type: every month is written again."""
     from orchestration.publish.parquet import NULL_PARTITION, export_parquet
 
     wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
     events = ("select range as id, case when range % 10 = 0 then null "
               "else date '2024-01-01' + ((range % 90) + {shift})::integer end as event_month from range(5000)")
     moved = events.format(shift="case when range = 1 then 40 else 0 end")  # row 1: 2024-01-02 -> 2024-02-11
-    nights = [events.format(shift="0"), moved, f"select id::integer as id, event_month from ({moved})"]
+    nights = [events.format(shift="0"), events.format(shift="0"), moved,
+              f"select id::integer as id, event_month from ({moved})"]
     inodes, manifests, results = [], [], []
     for night, select in enumerate(nights):
         _warehouse(wh, {"fct_events": select})
@@ -266,15 +268,16 @@ def test_only_the_changed_months_of_a_partitioned_mart_are_written_again(tmp_pat
     months = {"partition_month=2024-01", "partition_month=2024-02", "partition_month=2024-03",
               f"partition_month={NULL_PARTITION}"}
     assert set(inodes[0]) == months
+    assert results[1].carried_over == ["fct_events"] and inodes[1] == inodes[0]
     unchanged = {"partition_month=2024-03", f"partition_month={NULL_PARTITION}"}
-    assert {m for m in months if inodes[1][m] == inodes[0][m]} == unchanged
-    assert results[1].carried_over == []
-    assert results[1].partitions_carried_over == {"fct_events": sorted(["2024-03", NULL_PARTITION])}
-    partitions = manifests[1]["marts"]["fct_events"]["partitions"]
+    assert {m for m in months if inodes[2][m] == inodes[0][m]} == unchanged
+    assert results[2].carried_over == []
+    assert results[2].partitions_carried_over == {"fct_events": sorted(["2024-03", NULL_PARTITION])}
+    partitions = manifests[2]["marts"]["fct_events"]["partitions"]
     assert {v: p["written_by_build"] for v, p in partitions.items()} == {
-        "2024-01": "20260102T000000Z-n1", "2024-02": "20260102T000000Z-n1",
+        "2024-01": "20260103T000000Z-n2", "2024-02": "20260103T000000Z-n2",
         "2024-03": "20260101T000000Z-n0", NULL_PARTITION: "20260101T000000Z-n0"}
     assert sum(p["rows"] for p in partitions.values()) == 5000
     # another column type: hashes are not comparable, nothing is shared
-    assert all(inodes[2][m] != inodes[1][m] for m in months)
-    assert results[2].partitions_carried_over == {}
+    assert all(inodes[3][m] != inodes[2][m] for m in months)
+    assert results[3].partitions_carried_over == {}
