@@ -25,7 +25,7 @@ campaign_refs as (
 submission_mediums as (
 
     -- form submissions counted per utm_campaign and utm_medium: the campaign name is normalized
-    -- below once per distinct pair, not once per submission (20M at 10M leads)
+    -- below once per distinct pair, not once per submission (9.5M at 10M leads)
     select utm_campaign, lower(trim(utm_medium)) as utm_medium, count(*) as submission_count
     from {{ ref('stg_forms__submissions') }}
     where utm_medium is not null

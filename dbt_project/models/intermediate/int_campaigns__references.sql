@@ -27,7 +27,7 @@ ads as (
 utm_campaigns as (
 
     -- each distinct utm_campaign of the form submissions: the names below are normalized once per
-    -- name rather than once per submission (a regex over every one of 20M submissions at 10M leads)
+    -- name rather than once per submission (a regex over every one of 9.5M submissions at 10M leads)
     select distinct utm_campaign from {{ ref('stg_forms__submissions') }}
 
 ),

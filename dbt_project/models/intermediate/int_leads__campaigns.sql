@@ -49,9 +49,12 @@ campaign_refs as (
 utm_names as (
 
     -- each distinct campaign name of the touches without a CRM campaign, normalized once: the regex
-    -- over every touch's name was most of this model's time (60 % at 1M leads)
+    -- over every touch's name was most of this model's time (60 % at 1M leads). Read from the table,
+    -- not from the CTE touches: a CTE read twice is materialized whole.
     select names.campaign_name, {{ normalize_name('names.campaign_name') }} as normalized_name
-    from (select distinct campaign_name from touches where campaign_id is null) as names
+    from (
+        select distinct campaign_name from {{ ref('int_leads__touches') }} where campaign_id is null
+    ) as names
 
 ),
 

@@ -20,9 +20,9 @@ matches as (
 utm_names as (
 
     -- each distinct utm_campaign, normalized once rather than once per submission (a regex over
-    -- 20M submissions at 10M leads)
+    -- 9.5M submissions at 10M leads)
     select names.utm_campaign, {{ normalize_name('names.utm_campaign') }} as normalized_name
-    from (select distinct utm_campaign from submissions) as names
+    from (select distinct utm_campaign from {{ ref('stg_forms__submissions') }}) as names
 
 ),
 
