@@ -6,7 +6,9 @@ with
 
 events as (
 
-    select * from {{ ref('fct_stage_events') }}
+    -- the entries of fct_stage_events without its days_in_stage, which counts up to now and makes
+    -- that mart change every night: read from here, this mart is kept on a night without new data
+    select * from {{ ref('int_stage_events__sequenced') }}
 
 ),
 

@@ -8,7 +8,9 @@ with
 
 events as (
 
-    select * from {{ ref('fct_stage_events') }} where entity_type in ('lead', 'opportunity')
+    -- the entries of fct_stage_events without its days_in_stage (counted up to now, so that mart
+    -- changes every night): read from here, this mart is kept on a night without new data
+    select * from {{ ref('int_stage_events__sequenced') }} where entity_type in ('lead', 'opportunity')
 
 ),
 
