@@ -165,16 +165,8 @@ def _carry_over(previous: tuple[Path, dict] | None, mart: Mart, digest: dict | N
     entry = manifest.get("marts", {}).get(mart.name)
     if not entry or entry.get("digest") != digest or entry.get("rows") != mart.rows:
         return None
-    sources = [version / f["path"] for f in entry["files"]]
-    if any(not p.is_file() or p.stat().st_size != f["bytes"] for p, f in zip(sources, entry["files"])):
+    if not _share_files(version, entry["files"], root):
         return None
-    for source, f in zip(sources, entry["files"]):
-        target = root / f["path"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source, target)
-        except OSError:  # a file system without hard links: copy
-            shutil.copyfile(source, target)
     (root / mart.name).mkdir(exist_ok=True)
     # the month digests go along: the next night compares its changed months with them
     return MartExport(mart.name, entry["rows"], list(entry["files"]), entry.get("partitioning"), digest,
@@ -202,7 +194,7 @@ def _export_mart(con: duckdb.DuckDBPyConnection, mart: Mart, root: Path, build_i
     month = f"strftime({quote_ident(month_col)}, '%Y-%m')"
     value = f"coalesce({month}, {quote_literal(NULL_PARTITION)})"  # the folder's value: null has its own name
     partitions = _partition_digests(con, mart, value)
-    kept = _link_unchanged_partitions(previous, mart, partitioning, digest, partitions, target)
+    kept = _link_unchanged_partitions(previous, mart, partitioning, digest, partitions, root)
     changed = sorted(set(partitions) - set(kept))
     if changed:
         # written beside the shared months, then moved in: COPY refuses a folder that holds files
@@ -244,8 +236,8 @@ def _partition_digests(con: duckdb.DuckDBPyConnection, mart: Mart, value: str) -
 
 
 def _link_unchanged_partitions(previous: tuple[Path, dict] | None, mart: Mart, partitioning: dict,
-                               digest: dict | None, partitions: dict[str, dict], target: Path) -> dict[str, str]:
-    """Hard-link into ``target`` the files of every partition whose digest the current export
+                               digest: dict | None, partitions: dict[str, dict], root: Path) -> dict[str, str]:
+    """Hard-link into the export ``root`` the files of every partition whose digest the current export
     recorded unchanged; returns partition value -> the build that wrote its files.
 
     Row hashes are comparable only between tables of the same column names and types, hashed by
@@ -268,19 +260,25 @@ def _link_unchanged_partitions(previous: tuple[Path, dict] | None, mart: Mart, p
     for value, now in partitions.items():
         old, files = (entry.get("partitions") or {}).get(value), files_of.get(value, [])
         if (not old or (old.get("rows"), old.get("hash_sum")) != (now["rows"], now["hash_sum"])
-                or sum(f["rows"] for f in files) != now["rows"]
-                or any(not (version / f["path"]).is_file() or (version / f["path"]).stat().st_size != f["bytes"]
-                       for f in files)):
+                or sum(f["rows"] for f in files) != now["rows"] or not _share_files(version, files, root)):
             continue
-        for f in files:
-            link = target / Path(f["path"]).relative_to(mart.name)
-            link.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(version / f["path"], link)
-            except OSError:  # a file system without hard links: copy
-                shutil.copyfile(version / f["path"], link)
         kept[value] = old.get("written_by_build") or entry.get("written_by_build") or manifest.get("build_id", "")
     return kept
+
+
+def _share_files(version: Path, files: list[dict], root: Path) -> bool:
+    """Hard-link ``files`` (manifest entries, paths relative to an export) from the export
+    ``version`` into the export ``root``; nothing, and False, when one is missing or has another size."""
+    if any(not (version / f["path"]).is_file() or (version / f["path"]).stat().st_size != f["bytes"] for f in files):
+        return False
+    for f in files:
+        target = root / f["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(version / f["path"], target)
+        except OSError:  # a file system without hard links: copy
+            shutil.copyfile(version / f["path"], target)
+    return True
 
 
 def _file_list(con: duckdb.DuckDBPyConnection, target: Path, root: Path) -> list[dict]:
