@@ -20,6 +20,7 @@ from orchestration.ingest.adapters import BUILTIN_ADAPTERS, Adapter, ReadPlan
 from orchestration.ingest.adapters.base import PlanResult
 from orchestration.ingest.errors import FileRejected, UnrecognizedFile
 from orchestration.ingest.files import FileSample, confine, discover_files, sample_file, sha256_of
+from orchestration.ingest.fingerprints import ensure_fingerprint_table, record_sha256, recorded_sha256
 from orchestration.ingest.loader import LoadResult, load_plans, loaded_targets, make_load_id
 from orchestration.ingest.mapping import ENV_VAR, LANDING_SUBDIR, load_mappings
 from orchestration.ingest.memory import IngestMemory, ingest_memory_limit
@@ -131,6 +132,7 @@ def ingest_landing(
         report.errors.extend(mapping_errors)
         adapters = [*mapped, *BUILTIN_ADAPTERS]
     ensure_raw_tables(con)
+    ensure_fingerprint_table(con)
     install_macros(con)
     own_tmp = workdir is None
     work = Path(tempfile.mkdtemp(prefix="funnel-ingest-")) if own_tmp else workdir
@@ -156,6 +158,16 @@ def ingest_landing(
     return report
 
 
+def _sha256(con, real: Path, relpath: str) -> str:
+    """The file's SHA-256: recorded with its unchanged stat fingerprint, else read (``fingerprints.py``)."""
+    stat = real.stat()
+    sha = recorded_sha256(con, relpath, stat)
+    if sha is None:
+        sha = sha256_of(real)
+        record_sha256(con, relpath, real, stat, sha)
+    return sha
+
+
 def _ingest_file(con, path: Path, relpath: str, landing_dir: Path, adapters: list[Adapter], work: Path,
                  memory: IngestMemory) -> list[LoadResult]:
     """Recognise one file and load the plans not yet loaded for these exact bytes.
@@ -165,7 +177,7 @@ def _ingest_file(con, path: Path, relpath: str, landing_dir: Path, adapters: lis
     added to its plans since (e.g. by a new mapping) is loaded while the others stay unchanged.
     """
     real = confine(path, landing_dir, relpath)
-    sha = sha256_of(real)
+    sha = _sha256(con, real, relpath)
     done = loaded_targets(con, relpath, sha)
     if done and real.suffix.lower() in (".xlsx", ".xlsm"):
         return [LoadResult(relpath, lid, "", t, "unchanged") for t, lid in done.items()]
