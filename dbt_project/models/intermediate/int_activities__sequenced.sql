@@ -45,10 +45,13 @@ with
 
 new_or_recent as (
 
-    -- activities of new loads, in the lookback window or in a backfill range
-    select *
-    from ({{ attach_to_records.replace('{activities}', ref('stg_crm__activities') | string) }}) as attached
-    where {{ incremental_recompute_condition('occurred_at', 'occurred_at') }}
+    -- activities of new loads, in the lookback window or in a backfill range, selected before they
+    -- are attached (the condition reads only the activity's own occurred_at and _loaded_at): DuckDB
+    -- does not push a filter with subqueries below the join, and attaching all 25M activities at
+    -- 10M leads took 5.6 s of a night that attaches 0.5M (the dbt node: 10.5-10.8 -> 8.2-8.3 s)
+    {{ attach_to_records.replace('{activities}',
+        '(select * from ' ~ ref('stg_crm__activities') ~ ' where '
+        ~ incremental_recompute_condition('occurred_at', 'occurred_at') ~ ')') }}
 
 ),
 
