@@ -17,7 +17,7 @@ import pytest
 import orchestration.ingest.fingerprints as fingerprints
 import orchestration.ingest.run as run
 from orchestration.ingest.run import ingest_landing
-from tests.bad_inputs.cases import leads, sf_csv
+from tests.bad_inputs.cases import leads, sf_csv, two_lead_exports
 
 
 @pytest.fixture
@@ -43,11 +43,7 @@ def settled(monkeypatch):
 
 @pytest.fixture
 def landing(tmp_path):
-    path = tmp_path / "landing"
-    path.mkdir()
-    (path / "a_Lead.csv").write_text(sf_csv(leads(2)))
-    (path / "b_Lead.csv").write_text(sf_csv(leads(3)))
-    return path
+    return two_lead_exports(tmp_path)
 
 
 def _industries(con) -> list[str]:

@@ -125,6 +125,15 @@ def leads(n: int, **over: str) -> list[dict[str, str]]:
     return [lead(i, **over) for i in range(1, n + 1)]
 
 
+def two_lead_exports(root: Path) -> Path:
+    """A landing folder ``root/landing`` with two Salesforce lead exports: a_Lead.csv (2 leads), b_Lead.csv (3)."""
+    path = root / "landing"
+    path.mkdir()
+    (path / "a_Lead.csv").write_text(sf_csv(leads(2)))
+    (path / "b_Lead.csv").write_text(sf_csv(leads(3)))
+    return path
+
+
 def xlsx(rows: list[list[str]]) -> bytes:
     from openpyxl import Workbook
 

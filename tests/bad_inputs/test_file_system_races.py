@@ -14,17 +14,13 @@ import pytest
 
 import orchestration.ingest.run as run
 from orchestration.ingest.run import ingest_landing
-from tests.bad_inputs.cases import leads, sf_csv
+from tests.bad_inputs.cases import two_lead_exports
 from tests.bad_inputs.invariants import manifest_problems
 
 
 @pytest.fixture
 def landing(tmp_path):
-    path = tmp_path / "landing"
-    path.mkdir()
-    (path / "a_Lead.csv").write_text(sf_csv(leads(2)))
-    (path / "b_Lead.csv").write_text(sf_csv(leads(3)))
-    return path
+    return two_lead_exports(tmp_path)
 
 
 def _failing_for(name: str, error: OSError, monkeypatch):
