@@ -15,6 +15,9 @@ from orchestration.sql import quote_ident
 
 QUARANTINE_TABLE = f"{RAW_SCHEMA}._quarantine"
 MANIFEST_TABLE = f"{RAW_SCHEMA}._load_manifest"
+# what the orchestration remembers between builds (not data): the fingerprints dbt nodes were built
+# from (transform/unchanged.py) and the landing files' recorded hashes (ingest/fingerprints.py)
+STATE_SCHEMA = "build_state"
 
 
 def connect(path: Path | str, *, memory_limit: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:

@@ -20,8 +20,9 @@ hashed again. Two guards keep a fingerprint honest:
 ``FUNNEL_INGEST_TRUST_FILE_STAT=0`` hashes every file every night (a file system whose inodes or
 ctimes are not stable, e.g. some network mounts).
 
-The fingerprints live in ``build_state``, the warehouse's schema for what the orchestration
-remembers between builds, not in ``raw``: they describe this machine's files, not the data.
+The fingerprints live in ``build_state`` (``STATE_SCHEMA``), the warehouse's schema for what the
+orchestration remembers between builds, not in ``raw``: they describe this machine's files, not
+the data.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from pathlib import Path
 
 import duckdb
 
-STATE_SCHEMA = "build_state"
+from orchestration.warehouse import STATE_SCHEMA
+
 FINGERPRINT_TABLE = f"{STATE_SCHEMA}.landing_file_hashes"
 ENV_VAR = "FUNNEL_INGEST_TRUST_FILE_STAT"
 RACY_SECONDS = 2

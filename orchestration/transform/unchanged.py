@@ -38,8 +38,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.sql import quote_ident
+from orchestration.warehouse import STATE_SCHEMA
 
-STATE_SCHEMA = "build_state"
 STATE_TABLE = f"{STATE_SCHEMA}.dbt_node_inputs"
 CODE_TABLE = f"{STATE_SCHEMA}.dbt_node_code"  # the code each existing table was last built by
 KEPT_TYPES = ("model", "seed", "snapshot")
