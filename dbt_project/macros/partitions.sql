@@ -12,6 +12,8 @@
     2. the model stores each partition's digest in column _partition_digest, on one row of the
        partition (a filter reads the stored digests back; a distinct over every row costs more);
     3. changed_partitions(): partitions whose digest differs from the stored one, new or gone;
+       steps 1 and 3 look only at the partitions of buckets whose sums changed
+       (macros/partition_buckets.sql: the model defines CTE changed_buckets);
     4. the model computes only the changed partitions, and emits one tombstone row for each
        (config partition_tombstone: the condition true on tombstones only, e.g. a null id), so
        that strategy replace_partitions deletes every stored row of a changed partition, gone
@@ -43,6 +45,7 @@
         sum({{ funnel_warehouse.row_hash(row_alias) }}) + {{ funnel_warehouse.shared_digest(shared_inputs) }}
             as _partition_digest
     from {{ input_cte }} as {{ row_alias }}
+    where {{ funnel_warehouse.in_changed_buckets(row_alias ~ '.' ~ partition_by[-1]) }}
     group by {% for key in partition_by %}{{ row_alias }}.{{ key }}{% if not loop.last %}, {% endif %}{% endfor %}
 {%- endmacro %}
 
@@ -73,9 +76,11 @@
     left join (
         select lead_id, sum(input_digest) as input_digest
         from {{ input_digests_cte }}
+        where {{ funnel_warehouse.in_changed_buckets('lead_id') }}
         group by lead_id
     ) as other_inputs
         on lead_records.lead_id = other_inputs.lead_id
+    where {{ funnel_warehouse.in_changed_buckets('lead_records.lead_id') }}
 {%- endmacro %}
 
 
@@ -117,6 +122,7 @@
         select {% for key in partition_by %}{{ key }}, {% endfor %}_partition_digest
         from {{ this }}
         where _partition_digest is not null
+            and {{ funnel_warehouse.in_changed_buckets(partition_by[-1]) }}
         {%- else %}
         select distinct {% for key in partition_by %}{{ key }}, {% endfor %}cast(null as {{ dbt.type_int() }}) as _partition_digest
         from {{ this }}

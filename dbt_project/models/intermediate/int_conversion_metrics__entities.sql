@@ -213,7 +213,7 @@ all_closed_opportunities as (
 
 ),
 
-submission_inputs as (
+submission_inputs as {{ not_materialized() }} (
 
     select
         submissions.submission_id,
@@ -237,7 +237,7 @@ all_submissions as (
 
 ),
 
-lead_input_digests as (
+lead_input_digests as {{ not_materialized() }} (
 
     -- what a lead's rows are computed from, one value per input: the digests its
     -- partition-incremental inputs stored for it (they cover every row those read for the lead,
@@ -272,9 +272,30 @@ lead_input_digests as (
 
 ),
 
+{%- if is_incremental() %}
+
+changed_buckets as (
+
+    -- bucketed by partition id (macros/partition_buckets.sql); every kind shares the metrics' digest
+    {%- set contributions %}
+        {{ lead_record_contributions(ref('int_leads__resolved'), 'lead_input_digests', '_partition_id') }}
+        union all
+        select opportunity_id, {{ row_hash('closed_opportunity_inputs') }}
+        from closed_opportunity_inputs
+        where partition_lead_id is null
+        union all
+        select submission_id, {{ row_hash('submission_inputs') }}
+        from submission_inputs
+    {%- endset %}
+    {{ changed_buckets(contributions, '_partition_id', shared_digest([ref('conversion_metrics')])) }}
+
+),
+{%- endif %}
+
 lead_digests as (
 
-    -- every canonical lead (int_leads__resolved's digest covers its record)
+    -- every canonical lead (int_leads__resolved's digest covers its record; in an incremental run,
+    -- those of changed buckets)
     {{ digests_on_lead_records(ref('int_leads__resolved'), 'lead_input_digests',
         shared_digest([ref('conversion_metrics')])) }}
 
@@ -284,9 +305,13 @@ input_digests as (
 
     select 'lead' as _partition_type, lead_id as _partition_id, _partition_digest from lead_digests
     union all
-    select 'opportunity', opportunity_id, _partition_digest from all_closed_opportunities where partition_lead_id is null
+    select 'opportunity', opportunity_id, _partition_digest
+    from all_closed_opportunities
+    where partition_lead_id is null and {{ in_changed_buckets('opportunity_id') }}
     union all
-    select 'submission', submission_id, _partition_digest from all_submissions
+    select 'submission', submission_id, _partition_digest
+    from all_submissions
+    where {{ in_changed_buckets('submission_id') }}
 
 ),
 

@@ -78,7 +78,7 @@ all_own_events as (
 
 ),
 
-journey_inputs as (
+journey_inputs as {{ not_materialized() }} (
 
     -- everything a lead's rows are computed from: its creation, its entries, its accounts' repeat deals
     select lead_id, 'lead' as input_kind, created_at as input_at, cast(null as {{ dbt.type_int() }}) as stage_order
@@ -93,6 +93,15 @@ journey_inputs as (
         and won_deals.is_repeat_purchase
 
 ),
+
+{%- if is_incremental() %}
+
+changed_buckets as (
+
+    {{ changed_buckets_of_rows('journey_inputs', ['lead_id'], shared_inputs=[ref('int_funnel_stages')]) }}
+
+),
+{%- endif %}
 
 input_digests as (
 

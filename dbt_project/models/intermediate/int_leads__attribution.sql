@@ -80,7 +80,7 @@ all_cutoffs as (
 
 ),
 
-attribution_input_digests as (
+attribution_input_digests as {{ not_materialized() }} (
 
     -- what a lead's row is computed from, one value per input: the digest int_leads__touches
     -- stored for the lead (it covers everything the lead's touches are computed from, so the
@@ -94,11 +94,21 @@ attribution_input_digests as (
 
 ),
 
+{%- if is_incremental() %}
+
+changed_buckets as (
+
+    {{ changed_buckets('select lead_id, input_digest as contribution from attribution_input_digests', 'lead_id', shared_digest()) }}
+
+),
+{%- endif %}
+
 input_digests as (
 
-    -- every canonical lead (each has a cutoff row)
+    -- every canonical lead (each has a cutoff row; in an incremental run, those of changed buckets)
     select lead_id, sum(input_digest) + {{ shared_digest() }} as _partition_digest
     from attribution_input_digests
+    where {{ in_changed_buckets('lead_id') }}
     group by lead_id
 
 ),

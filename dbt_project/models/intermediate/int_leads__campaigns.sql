@@ -85,7 +85,7 @@ all_campaign_touches as (
 
 ),
 
-campaign_inputs as (
+campaign_inputs as {{ not_materialized() }} (
 
     -- everything a lead's row is computed from: its campaign touches and its conversion cutoff
     select all_campaign_touches.*, cast(null as {{ dbt.type_timestamp() }}) as conversion_at
@@ -94,6 +94,15 @@ campaign_inputs as (
     select lead_id, null, null, null, null, conversion_at from all_cutoffs
 
 ),
+
+{%- if is_incremental() %}
+
+changed_buckets as (
+
+    {{ changed_buckets_of_rows('campaign_inputs', ['lead_id']) }}
+
+),
+{%- endif %}
 
 input_digests as (
 

@@ -51,12 +51,23 @@ with recursive
 
 {%- if is_incremental() %}
 
+changed_buckets as (
+
+    {%- set contributions %}
+        select {{ partition_key }} as _partition_key, {{ row_hash('lead_rows') }} as contribution
+        from ({{ lead_rows }}) as lead_rows
+    {%- endset %}
+    {{ changed_buckets(contributions, '_partition_key', shared_digest()) }}
+
+),
+
 input_digests as (
 
     select
         {{ partition_key }} as _partition_key,
         sum({{ row_hash('lead_rows') }}) + {{ shared_digest() }} as _partition_digest
     from ({{ lead_rows }}) as lead_rows
+    where {{ in_changed_buckets(partition_key) }}
     group by {{ partition_key }}
 
 ),

@@ -58,6 +58,15 @@
 
 with
 
+{%- if is_incremental() %}
+
+changed_buckets as (
+
+    {{ changed_buckets_of_rows('(' ~ member_rows ~ ')', ['lead_id']) }}
+
+),
+{%- endif %}
+
 input_digests as (
 
     {{ partition_digests('(' ~ member_rows ~ ')', ['lead_id']) }}

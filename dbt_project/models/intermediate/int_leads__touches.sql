@@ -132,7 +132,7 @@ all_touches as (
 
 ),
 
-touch_inputs as (
+touch_inputs as {{ not_materialized() }} (
 
     -- everything a lead's rows are computed from: its touches and the channel of their campaigns
     select
@@ -145,6 +145,15 @@ touch_inputs as (
         and campaign_channels.has_channel_evidence
 
 ),
+
+{%- if is_incremental() %}
+
+changed_buckets as (
+
+    {{ changed_buckets_of_rows('touch_inputs', ['lead_id']) }}
+
+),
+{%- endif %}
 
 input_digests as (
 

@@ -36,7 +36,7 @@ stages as (
 
 ),
 
-lead_input_digests as (
+lead_input_digests as {{ not_materialized() }} (
 
     -- what a lead's entries are computed from, besides its record: its members' stage history rows
     -- and its opportunities' creation times
@@ -59,6 +59,15 @@ lead_input_digests as (
     ) as deal_rows
 
 ),
+
+{%- if is_incremental() %}
+
+changed_buckets as (
+
+    {{ changed_buckets_on_lead_records(ref('int_leads__resolved'), 'lead_input_digests', shared_digest([ref('int_funnel_stages')])) }}
+
+),
+{%- endif %}
 
 input_digests as (
 

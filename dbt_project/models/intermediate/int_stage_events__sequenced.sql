@@ -25,7 +25,7 @@
 
 with
 
-all_events as (
+all_events as {{ not_materialized() }} (
 
     select * from {{ ref('int_stage_events__unioned') }}
 
@@ -38,6 +38,12 @@ stages as (
 ),
 
 {%- if is_incremental() %}
+
+changed_buckets as (
+
+    {{ changed_buckets_of_rows('all_events', partition_by, shared_inputs=[ref('int_funnel_stages')]) }}
+
+),
 
 input_digests as (
 

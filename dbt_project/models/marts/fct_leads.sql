@@ -22,6 +22,9 @@
 {#- the column every join keys on: tonight's changed leads (gone ones included, they become
     tombstones) in an incremental run, every lead in a full build -#}
 {%- set lead_key = 'recomputed_leads.lead_id' if is_incremental() else 'leads.lead_id' %}
+{#- shared by every lead's digest: the funnel stages, and the PII hash key (a new key rewrites every
+    hashed column) -#}
+{%- set shared = shared_digest([ref('int_funnel_stages')]) ~ ' + ' ~ digest_text_hash(hash_pii("'partition digest'")) %}
 
 with
 
@@ -37,7 +40,7 @@ stages as (
 
 ),
 
-lead_input_digests as (
+lead_input_digests as {{ not_materialized() }} (
 
     -- what a lead's row is computed from, one value per input: the digests stored for the lead by
     -- its partition-incremental inputs, and the rows of its other inputs
@@ -69,12 +72,19 @@ lead_input_digests as (
 
 ),
 
+{%- if is_incremental() %}
+
+changed_buckets as (
+
+    {{ changed_buckets_on_lead_records(ref('int_leads__resolved'), 'lead_input_digests', shared) }}
+
+),
+{%- endif %}
+
 input_digests as (
 
-    -- every canonical lead; shared by all: the funnel stages, and the PII hash key (a new key
-    -- rewrites every hashed column)
-    {{ digests_on_lead_records(ref('int_leads__resolved'), 'lead_input_digests',
-        shared_digest([ref('int_funnel_stages')]) ~ ' + ' ~ digest_text_hash(hash_pii("'partition digest'"))) }}
+    -- every canonical lead (in an incremental run: those of changed buckets)
+    {{ digests_on_lead_records(ref('int_leads__resolved'), 'lead_input_digests', shared) }}
 
 ),
 
