@@ -153,11 +153,19 @@ changed_buckets as (
     {{ changed_buckets_of_rows('touch_inputs', ['lead_id']) }}
 
 ),
+
+bucket_touch_inputs as (
+
+    -- the touches of the changed buckets' leads, read twice below and so stored once: the few
+    -- percent of the touches a night looks at again, instead of a third read of all of them
+    select * from touch_inputs where {{ in_changed_buckets('lead_id') }}
+
+),
 {%- endif %}
 
 input_digests as (
 
-    {{ partition_digests('touch_inputs', ['lead_id']) }}
+    {{ partition_digests('bucket_touch_inputs' if is_incremental() else 'touch_inputs', ['lead_id']) }}
 
 ),
 
@@ -172,7 +180,23 @@ changed_leads as (
 
 touches as (
 
-    select all_touches.* from all_touches {{ only_changed_partitions('all_touches', 'changed_leads', ['lead_id']) }}
+    {%- if is_incremental() %}
+    select
+        all_touches.touch_id,
+        all_touches.lead_id,
+        all_touches.touch_type,
+        all_touches.touch_at,
+        all_touches.campaign_id,
+        all_touches.campaign_name,
+        all_touches.utm_source,
+        all_touches.utm_medium,
+        all_touches.campaign_channel,
+        all_touches.lead_source
+    from bucket_touch_inputs as all_touches
+    {%- else %}
+    select all_touches.* from all_touches
+    {%- endif %}
+    {{ only_changed_partitions('all_touches', 'changed_leads', ['lead_id']) }}
 
 ),
 
