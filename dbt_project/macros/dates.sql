@@ -34,14 +34,17 @@
 
 
 {# "Now" for ages and open stages: var('as_of') when set, else the environment's FUNNEL_AS_OF (how
-   `funnel build` and the tests pin it), else the current UTC time. The environment, not --vars,
-   carries it every night: dbt re-parses the whole project (~6 s) when its --vars differ from the
-   last parse's, but only the files that read an env var whose value changed. Either way the value
-   reaches SQL, so anything but a date or date-time is refused. #}
+   `funnel build` and the tests pin it), else the moment this dbt invocation started (UTC). The
+   environment, not --vars, carries it every night: dbt re-parses the whole project (~6 s) when its
+   --vars differ from the last parse's, but only the files that read an env var whose value changed.
+   Either way the value reaches SQL, so anything but a date or date-time is refused.
+   Unpinned, "now" is a literal (dbt's run_started_at), not the database's clock: every model of a
+   build ages open stages to the same instant, and a view that reads it (fct_stage_events on
+   DuckDB) gives the same rows however often and whenever it is read. #}
 {% macro as_of() -%}
     {%- set v = var('as_of', none) or env_var('FUNNEL_AS_OF', '') -%}
     {%- if v is none or v == '' -%}
-        {{ return(adapter.dispatch('current_utc_timestamp', 'funnel_warehouse')()) }}
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
     {%- else -%}
         {%- set text = v | string | trim -%}
         {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?)?', text) -%}
@@ -49,14 +52,6 @@
         {%- endif -%}
         cast('{{ text }}' as {{ dbt.type_timestamp() }})
     {%- endif -%}
-{%- endmacro %}
-
-{% macro default__current_utc_timestamp() -%}
-    cast(current_timestamp at time zone 'UTC' as {{ dbt.type_timestamp() }})
-{%- endmacro %}
-
-{% macro spark__current_utc_timestamp() -%}
-    to_utc_timestamp(current_timestamp(), current_timezone())
 {%- endmacro %}
 
 

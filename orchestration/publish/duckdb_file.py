@@ -135,7 +135,7 @@ def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, final: Pat
     con.execute("set enable_progress_bar = false")
     con.execute(f"attach {quote_literal(str(warehouse))} as src (read_only)")
     digests = {f"{schema}.{name}": table_digest(con, "src", schema, name)
-               for schema in BI_SCHEMAS for name in _table_names(con, "src", schema)}
+               for schema in BI_SCHEMAS for name in _relation_names(con, "src", schema)}
     previous = _previous_digests(final)
     if previous is not None:
         shutil.copyfile(final, tmp)
@@ -160,7 +160,7 @@ def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, final: Pat
     con.execute("checkpoint pub")
     for schema in BI_SCHEMAS:
         present = set(_table_names(con, "pub", schema))
-        for name in _table_names(con, "src", schema):
+        for name in _relation_names(con, "src", schema):
             key = f"{schema}.{name}"
             tables[key] = digests[key]["rows"]
             if name in present:
@@ -218,6 +218,14 @@ def _table_names(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> 
     return [r[0] for r in con.execute(
         "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by 1",
         [database, schema]).fetchall()]
+
+
+def _relation_names(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:
+    """Tables and views of one schema of the warehouse: a mart may be a view there (``fct_stage_events``
+    on DuckDB, whose rows change with the clock every night) and is published as a table all the same."""
+    return sorted(_table_names(con, database, schema) + [r[0] for r in con.execute(
+        "select view_name from duckdb_views() where database_name = ? and schema_name = ? and not internal",
+        [database, schema]).fetchall()])
 
 
 def _mostly_free(con: duckdb.DuckDBPyConnection, database: str) -> bool:
