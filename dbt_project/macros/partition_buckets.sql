@@ -46,8 +46,8 @@
 {#- `not materialized` for a CTE that change detection reads twice, where the engine would store it
     otherwise (DuckDB, Postgres); nothing on a full build, which reads it once. -#}
 {% macro not_materialized() -%}
-    {%- if is_incremental() and target.type in ('duckdb', 'postgres') -%}
-    not materialized
+    {%- if is_incremental() -%}
+    {{ funnel_warehouse.inlined_cte() }}
     {%- endif -%}
 {%- endmacro %}
 
