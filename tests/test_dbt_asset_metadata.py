@@ -87,14 +87,21 @@ def test_a_failed_dbt_run_still_reports_the_models_it_finished_then_raises(wareh
     assert seen[0].metadata["dagster/row_count"].value == 2
 
 
-def test_only_table_models_are_counted():
+def test_only_table_models_and_mart_views_are_counted(tmp_path):
     manifest = {"nodes": {
         "model.p.a": {"resource_type": "model", "schema": "staging", "name": "a", "config": {"materialized": "view"}},
+        "model.p.v": {"resource_type": "model", "schema": "marts", "name": "v", "config": {"materialized": "view"}},
         "model.p.b": {"resource_type": "model", "schema": "marts", "name": "b", "config": {"materialized": "table"}},
         "model.p.c": {"resource_type": "model", "schema": "staging", "name": "c",
                       "config": {"materialized": "incremental"}},
         "test.p.t": {"resource_type": "test", "schema": "x", "name": "t", "config": {"materialized": "test"}},
     }}
     relations = table_relations(manifest)
-    assert sorted(relations) == ["model.p.b", "model.p.c"]
+    assert sorted(relations) == ["model.p.b", "model.p.c", "model.p.v"]
     assert relations["model.p.b"].is_mart and relations["model.p.c"].incremental
+    # a mart that is a view (fct_stage_events on DuckDB) is counted like a table
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create schema marts; create table marts.b as select range as n from range(3)")
+        con.execute("create view marts.v as select n, n * 2 as m from marts.b")
+        states = read_states(con, [relations["model.p.v"], relations["model.p.b"]])
+    assert states["model.p.v"].rows == 3 and states["model.p.b"].rows == 3

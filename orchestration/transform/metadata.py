@@ -6,8 +6,9 @@ warehouse. DuckDB has one writer at a time and dbt holds the file while it runs,
 are read before dbt starts and after it ends, and the step's events are handed to Dagster once
 dbt is done (a failed build still reports the models it finished, then raises its error).
 
-Only tables are counted (views would re-run their query); identifiers come from the dbt manifest
-and are quoted.
+Only tables are counted (views would re-run their query), and the marts that are views: such a
+mart (``fct_stage_events`` on DuckDB) adds one column to a table, so counting it is counting that
+table. Identifiers come from the dbt manifest and are quoted.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ PREVIEW_CELL_CHARS = 40
 
 @dataclass(frozen=True)
 class Relation:
-    """A table dbt materializes, as the manifest names it."""
+    """A table dbt materializes (or a mart it makes a view), as the manifest names it."""
 
     unique_id: str
     schema: str
@@ -49,11 +50,13 @@ class TableState:
 
 
 def table_relations(manifest: Mapping) -> dict[str, Relation]:
-    """Every model materialized as a table or incremental table, by dbt unique_id."""
+    """Every model materialized as a table or incremental table, and every mart made a view, by dbt
+    unique_id."""
     out = {}
     for unique_id, node in manifest["nodes"].items():
         materialized = node.get("config", {}).get("materialized")
-        if node["resource_type"] != "model" or materialized not in ("table", "incremental"):
+        counted = materialized in ("table", "incremental") or (materialized == "view" and node["schema"] == "marts")
+        if node["resource_type"] != "model" or not counted:
             continue
         out[unique_id] = Relation(unique_id, node["schema"], node.get("alias") or node["name"],
                                   materialized == "incremental", node["schema"] == "marts")
@@ -63,7 +66,8 @@ def table_relations(manifest: Mapping) -> dict[str, Relation]:
 def read_states(con: duckdb.DuckDBPyConnection, relations: Iterable[Relation]) -> dict[str, TableState]:
     """Rows (and the newest _loaded_at of incremental tables) of every relation that exists."""
     existing = {(s, t) for s, t in con.execute(
-        "select schema_name, table_name from duckdb_tables()").fetchall()}
+        "select schema_name, table_name from duckdb_tables() "
+        "union all select schema_name, view_name from duckdb_views() where not internal").fetchall()}
     states = {}
     for rel in relations:
         if (rel.schema, rel.name) not in existing:
