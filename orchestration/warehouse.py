@@ -33,6 +33,13 @@ def connect(path: Path | str, *, memory_limit: str | None = None, threads: int |
     return con
 
 
+def existing_relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(schema, name) of every table and view of the open database (dbt makes both)."""
+    tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    views = con.execute("select schema_name, view_name from duckdb_views() where not internal").fetchall()
+    return {(s, t) for s, t in tables} | {(s, v) for s, v in views}
+
+
 def create_table_sql(t: CanonicalTable) -> str:
     cols = ",\n    ".join(f"{quote_ident(c)} {ty}" for c, ty in t.all_columns.items())
     return f"create table if not exists {RAW_SCHEMA}.{quote_ident(t.name)} (\n    {cols}\n)"

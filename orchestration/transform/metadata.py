@@ -23,6 +23,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.sql import quote_ident
+from orchestration.warehouse import existing_relations
 
 PREVIEW_ROWS = 5
 PREVIEW_CELL_CHARS = 40
@@ -65,9 +66,7 @@ def table_relations(manifest: Mapping) -> dict[str, Relation]:
 
 def read_states(con: duckdb.DuckDBPyConnection, relations: Iterable[Relation]) -> dict[str, TableState]:
     """Rows (and the newest _loaded_at of incremental tables) of every relation that exists."""
-    existing = {(s, t) for s, t in con.execute(
-        "select schema_name, table_name from duckdb_tables() "
-        "union all select schema_name, view_name from duckdb_views() where not internal").fetchall()}
+    existing = existing_relations(con)
     states = {}
     for rel in relations:
         if (rel.schema, rel.name) not in existing:

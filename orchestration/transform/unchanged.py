@@ -38,7 +38,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.sql import quote_ident
-from orchestration.warehouse import STATE_SCHEMA
+from orchestration.warehouse import STATE_SCHEMA, existing_relations
 
 STATE_TABLE = f"{STATE_SCHEMA}.dbt_node_inputs"
 CODE_TABLE = f"{STATE_SCHEMA}.dbt_node_code"  # the code each existing table was last built by
@@ -168,16 +168,10 @@ def upstream_sources(manifest: Mapping, unique_id: str, cache: dict[str, frozens
 ROW_ALIAS = "__funnel_whole_row"
 
 
-def _existing_relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
-    views = con.execute("select schema_name, view_name from duckdb_views() where not internal").fetchall()
-    return {(s, t) for s, t in tables} | {(s, v) for s, v in views}
-
-
 def source_fingerprints(con: duckdb.DuckDBPyConnection, manifest: Mapping,
                         source_ids: Iterable[str]) -> dict[str, str]:
     """What each source holds, cheaply: row count plus the set of load ids, or a hash of the rows."""
-    existing = _existing_relations(con)
+    existing = existing_relations(con)
     out = {}
     for uid in sorted(set(source_ids)):
         src = manifest["sources"].get(uid)
@@ -243,7 +237,7 @@ def incremental_models_built_by_other_code(con: duckdb.DuckDBPyConnection, manif
     """
     ensure_state_table(con)
     recorded = dict(con.execute(f"select unique_id, code from {CODE_TABLE}").fetchall())
-    existing = _existing_relations(con)
+    existing = existing_relations(con)
     out = []
     for uid, node in manifest["nodes"].items():
         if node.get("resource_type") != "model" or node.get("config", {}).get("materialized") != "incremental":
@@ -267,7 +261,7 @@ def plan_kept(con: duckdb.DuckDBPyConnection, manifest: Mapping, candidates: Ite
     stored = {uid: (fp, run_id) for uid, fp, run_id in con.execute(
         f"select unique_id, fingerprint, run_id from {STATE_TABLE}").fetchall()}
     clocked = clock_readers(manifest)
-    existing = _existing_relations(con)
+    existing = existing_relations(con)
     kept = {}
     for uid in nodes:
         node = manifest["nodes"][uid]
