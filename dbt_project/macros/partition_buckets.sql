@@ -116,6 +116,16 @@
 {%- endmacro %}
 
 
+{#- changed_buckets() of a model whose digests come from partition_digests_of_contributions(
+    contributions_cte, id_column, shared). -#}
+{% macro changed_buckets_of_contributions(contributions_cte, id_column, shared) -%}
+    {%- set contributions -%}
+        select {{ id_column }}, contribution from {{ contributions_cte }}
+    {%- endset -%}
+    {{ funnel_warehouse.changed_buckets(contributions, id_column, shared) }}
+{%- endmacro %}
+
+
 {#- changed_buckets() of a model whose lead digests come from digests_on_lead_records(resolved,
     input_digests_cte, shared): contributions are the digest `resolved` stored for each record and
     the other inputs' digests. id_column: the partition id column of the stored table. -#}

@@ -50,6 +50,20 @@
 {%- endmacro %}
 
 
+{#- One row per partition of `contributions_cte` (id_column, contribution): its id and
+    _partition_digest, the sum of its contributions plus `shared`. For a model that hashes its input
+    narrow: each input row's fields hashed before the joins that find its partition, so that those
+    joins carry one hash per row instead of the whole row (int_leads__touches). -#}
+{% macro partition_digests_of_contributions(contributions_cte, id_column, shared) -%}
+    select
+        __funnel_contribution.{{ id_column }},
+        sum(__funnel_contribution.contribution) + {{ shared }} as _partition_digest
+    from {{ contributions_cte }} as __funnel_contribution
+    where {{ funnel_warehouse.in_changed_buckets('__funnel_contribution.' ~ id_column) }}
+    group by __funnel_contribution.{{ id_column }}
+{%- endmacro %}
+
+
 {#- The part of every digest that all partitions share (a scalar): the version of this digest's
     definition (changing it changes every stored digest) and the rows of `shared_inputs`. -#}
 {% macro shared_digest(shared_inputs=[]) -%}
