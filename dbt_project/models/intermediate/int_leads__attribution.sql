@@ -20,7 +20,7 @@
 
 with
 
-all_leads as (
+all_leads as {{ inlined_cte() }} (
 
     select lead_id, converted_at from {{ ref('int_leads__resolved') }}
 

@@ -3,7 +3,7 @@
 
 with
 
-leads as (
+leads as {{ inlined_cte() }} (
 
     select lead_id, owner_id, created_at from {{ ref('int_leads__resolved') }}
 

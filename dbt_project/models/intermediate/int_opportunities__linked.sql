@@ -18,7 +18,7 @@ leads as (
 
 ),
 
-merged as (
+merged as {{ inlined_cte() }} (
 
     select * from {{ ref('int_leads__merged') }}
 

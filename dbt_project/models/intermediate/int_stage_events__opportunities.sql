@@ -15,7 +15,7 @@
 
 with
 
-opportunities as (
+opportunities as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_crm__opportunities') }}
 

@@ -19,13 +19,13 @@
 
 with
 
-leads as (
+leads as {{ inlined_cte() }} (
 
     select lead_id, email, phone, created_at from {{ ref('stg_crm__leads') }}
 
 ),
 
-merged as (
+merged as {{ inlined_cte() }} (
 
     select lead_id, canonical_lead_id from {{ ref('int_leads__merged') }}
 
@@ -96,7 +96,7 @@ submissions as (
 
 {%- else %}
 
-submissions as (
+submissions as {{ inlined_cte() }} (
 
     select submission_id, submitted_at, email, phone, _loaded_at from {{ ref('stg_forms__submissions') }}
 

@@ -7,13 +7,13 @@
 
 with
 
-opportunities as (
+opportunities as {{ inlined_cte() }} (
 
     select * from {{ ref('int_opportunities__linked') }}
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from {{ ref('int_stage_events__unioned') }} where entity_type = 'opportunity'
 

@@ -10,7 +10,7 @@
 
 with
 
-entities as (
+entities as {{ inlined_cte() }} (
 
     select * from {{ ref('int_conversion_metrics__entities') }}
 

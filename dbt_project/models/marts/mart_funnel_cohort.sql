@@ -6,7 +6,7 @@
 
 with
 
-journeys as (
+journeys as {{ inlined_cte() }} (
 
     select * from {{ ref('int_lead_journeys__stages_reached') }}
 

@@ -7,13 +7,13 @@
 
 with
 
-opportunities as (
+opportunities as {{ inlined_cte() }} (
 
     select * from {{ ref('fct_opportunities') }}
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from {{ ref('fct_stage_events') }} where entity_type = 'opportunity'
 
