@@ -84,58 +84,90 @@ campaign_evidence as {{ inlined_cte() }} (
 
 ),
 
-record_touch_hashes as (
+form_touches as {{ inlined_cte() }} (
 
-    -- one hash per touch of a CRM record (a responded membership, the lead record itself): of
-    -- everything its row and channel are computed from, its campaign's channel evidence included,
-    -- next to the record's lead (not yet the canonical one). Stored once when read twice: 18M
-    -- narrow rows at 10M leads, cheaper than computing them again.
-    select record_touches.record_lead_id, {{ row_hash('record_touches') }} as touch_hash
-    from (
-        select
-            members.lead_id as record_lead_id,
-            'campaign_member' as touch_type,
-            members.member_key as source_id,
-            coalesce(members.responded_at, members.created_at) as touch_at,
-            members.campaign_id,
-            campaigns.campaign_name,
-            campaigns.channel as campaign_channel,
-            cast(null as {{ dbt.type_string() }}) as lead_source,
-            campaign_evidence.channel_key as evidence_channel_key,
-            campaign_evidence.channel_priority as evidence_channel_priority
-        from members
-        left join campaigns
-            on members.campaign_id = campaigns.campaign_id
-        left join campaign_evidence
-            on members.campaign_id = campaign_evidence.campaign_key
-        where members.has_responded
-            and coalesce(members.responded_at, members.created_at) is not null
-
-        union all
-
-        select
-            leads.lead_id,
-            'lead_record',
-            leads.lead_id,
-            leads.created_at,
-            leads.campaign_id,
-            campaigns.campaign_name,
-            campaigns.channel,
-            leads.lead_source,
-            campaign_evidence.channel_key,
-            campaign_evidence.channel_priority
-        from leads
-        left join campaigns
-            on leads.campaign_id = campaigns.campaign_id
-        left join campaign_evidence
-            on leads.campaign_id = campaign_evidence.campaign_key
-    ) as record_touches
+    -- every matched submission's touch, on its canonical lead
+    select
+        {{ dbt.concat(["'form_submission:'", "submissions.submission_id"]) }} as touch_id,
+        submission_matches.lead_id,
+        'form_submission' as touch_type,
+        submissions.submitted_at as touch_at,
+        cast(null as {{ dbt.type_string() }}) as campaign_id,
+        submissions.utm_campaign as campaign_name,
+        submissions.utm_source,
+        submissions.utm_medium,
+        cast(null as {{ dbt.type_string() }}) as campaign_channel,
+        cast(null as {{ dbt.type_string() }}) as lead_source
+    from submissions
+    inner join submission_matches
+        on submissions.submission_id = submission_matches.submission_id
+    where submission_matches.lead_id is not null
 
 ),
 
-{#- (lead_id, contribution) per touch: a lead's digest is the sum over its touches. Read twice in an
-    incremental run: over every touch to find the changed buckets, then over the changed buckets'
-    leads only, each branch filtered on its lead before its join (so that join is small). -#}
+record_touches as {{ inlined_cte() }} (
+
+    -- every touch of a CRM record (a responded membership, the lead record itself), next to the
+    -- record's own lead: its canonical lead is joined on later, once over narrow hashes and once
+    -- over the touches of the changed leads
+    select
+        members.lead_id as record_lead_id,
+        {{ dbt.concat(["'campaign_member:'", "members.member_key"]) }} as touch_id,
+        'campaign_member' as touch_type,
+        coalesce(members.responded_at, members.created_at) as touch_at,
+        members.campaign_id,
+        campaigns.campaign_name,
+        cast(null as {{ dbt.type_string() }}) as utm_source,
+        cast(null as {{ dbt.type_string() }}) as utm_medium,
+        campaigns.channel as campaign_channel,
+        cast(null as {{ dbt.type_string() }}) as lead_source
+    from members
+    left join campaigns
+        on members.campaign_id = campaigns.campaign_id
+    where members.has_responded
+        and coalesce(members.responded_at, members.created_at) is not null
+
+    union all
+
+    select
+        leads.lead_id,
+        {{ dbt.concat(["'lead_record:'", "leads.lead_id"]) }},
+        'lead_record',
+        leads.created_at,
+        leads.campaign_id,
+        campaigns.campaign_name,
+        cast(null as {{ dbt.type_string() }}),
+        cast(null as {{ dbt.type_string() }}),
+        campaigns.channel,
+        leads.lead_source
+    from leads
+    left join campaigns
+        on leads.campaign_id = campaigns.campaign_id
+
+),
+
+record_touch_hashes as (
+
+    -- one hash per record touch: of its row and its campaign's channel evidence, next to the
+    -- record's lead. Stored once when read twice: 18M narrow rows at 10M leads, cheaper than
+    -- computing them again.
+    select hashed_touches.record_lead_id, {{ row_hash('hashed_touches') }} as touch_hash
+    from (
+        select
+            record_touches.*,
+            campaign_evidence.channel_key as evidence_channel_key,
+            campaign_evidence.channel_priority as evidence_channel_priority
+        from record_touches
+        left join campaign_evidence
+            on record_touches.campaign_id = campaign_evidence.campaign_key
+    ) as hashed_touches
+
+),
+
+{#- (lead_id, contribution) per touch: a lead's digest is the sum over its touches (a form touch
+    carries no campaign, so no channel evidence). Read twice in an incremental run: over every
+    touch to find the changed buckets, then over the changed buckets' leads only, each branch
+    filtered on its lead before its join (so that join is small). -#}
 {%- set contribution_passes = [('bucket_contributions', false)] -%}
 {%- if is_incremental() -%}
     {%- set contribution_passes = [('all_contributions', false), ('bucket_contributions', true)] -%}
@@ -144,23 +176,13 @@ record_touch_hashes as (
 
 {{ cte_name }} as (
 
-    select form_touches.lead_id, {{ row_hash('form_touches') }} as contribution
+    select hashed_form_touches.lead_id, {{ row_hash('hashed_form_touches') }} as contribution
     from (
-        select
-            submission_matches.lead_id,
-            submissions.submission_id,
-            submissions.submitted_at,
-            submissions.utm_campaign,
-            submissions.utm_source,
-            submissions.utm_medium
-        from submissions
-        inner join submission_matches
-            on submissions.submission_id = submission_matches.submission_id
-        where submission_matches.lead_id is not null
-            {%- if in_changed_buckets_only %}
-            and {{ in_changed_buckets('submission_matches.lead_id') }}
-            {%- endif %}
-    ) as form_touches
+        select * from form_touches
+        {%- if in_changed_buckets_only %}
+        where {{ in_changed_buckets('lead_id') }}
+        {%- endif %}
+    ) as hashed_form_touches
 
     union all
 
@@ -204,77 +226,32 @@ changed_leads as (
 ),
 {%- endif %}
 
-{#- in an incremental run each branch below reads only the touches of the changed leads that still
-    exist; nothing is filtered in a full build -#}
-{%- set of_recomputed_leads -%}
-    {%- if is_incremental() %} in (select lead_id from changed_leads where not is_gone){% endif -%}
-{%- endset %}
-
 touches as (
 
-    select
-        {{ dbt.concat(["'form_submission:'", "submissions.submission_id"]) }} as touch_id,
-        submission_matches.lead_id,
-        'form_submission' as touch_type,
-        submissions.submitted_at as touch_at,
-        cast(null as {{ dbt.type_string() }}) as campaign_id,
-        submissions.utm_campaign as campaign_name,
-        submissions.utm_source,
-        submissions.utm_medium,
-        cast(null as {{ dbt.type_string() }}) as campaign_channel,
-        cast(null as {{ dbt.type_string() }}) as lead_source
-    from submissions
-    inner join submission_matches
-        on submissions.submission_id = submission_matches.submission_id
-    where submission_matches.lead_id is not null
-        {%- if is_incremental() %}
-        and submission_matches.lead_id {{ of_recomputed_leads }}
-        {%- endif %}
-
-    union all
-
-    select
-        {{ dbt.concat(["'campaign_member:'", "members.member_key"]) }} as touch_id,
-        merged.canonical_lead_id as lead_id,
-        'campaign_member' as touch_type,
-        coalesce(members.responded_at, members.created_at) as touch_at,
-        members.campaign_id,
-        campaigns.campaign_name,
-        cast(null as {{ dbt.type_string() }}) as utm_source,
-        cast(null as {{ dbt.type_string() }}) as utm_medium,
-        campaigns.channel as campaign_channel,
-        cast(null as {{ dbt.type_string() }}) as lead_source
-    from members
-    inner join merged
-        on members.lead_id = merged.lead_id
-    left join campaigns
-        on members.campaign_id = campaigns.campaign_id
-    where members.has_responded
-        and coalesce(members.responded_at, members.created_at) is not null
-        {%- if is_incremental() %}
-        and merged.canonical_lead_id {{ of_recomputed_leads }}
-        {%- endif %}
-
-    union all
-
-    select
-        {{ dbt.concat(["'lead_record:'", "leads.lead_id"]) }} as touch_id,
-        merged.canonical_lead_id as lead_id,
-        'lead_record' as touch_type,
-        leads.created_at as touch_at,
-        leads.campaign_id,
-        campaigns.campaign_name,
-        cast(null as {{ dbt.type_string() }}) as utm_source,
-        cast(null as {{ dbt.type_string() }}) as utm_medium,
-        campaigns.channel as campaign_channel,
-        leads.lead_source
-    from leads
-    inner join merged
-        on leads.lead_id = merged.lead_id
-    left join campaigns
-        on leads.campaign_id = campaigns.campaign_id
+    -- in an incremental run, the touches of the changed leads that still exist; all in a full build
+    select * from form_touches
     {%- if is_incremental() %}
-    where merged.canonical_lead_id {{ of_recomputed_leads }}
+    where lead_id in (select lead_id from changed_leads where not is_gone)
+    {%- endif %}
+
+    union all
+
+    select
+        record_touches.touch_id,
+        merged.canonical_lead_id as lead_id,
+        record_touches.touch_type,
+        record_touches.touch_at,
+        record_touches.campaign_id,
+        record_touches.campaign_name,
+        record_touches.utm_source,
+        record_touches.utm_medium,
+        record_touches.campaign_channel,
+        record_touches.lead_source
+    from record_touches
+    inner join merged
+        on record_touches.record_lead_id = merged.lead_id
+    {%- if is_incremental() %}
+    where merged.canonical_lead_id in (select lead_id from changed_leads where not is_gone)
     {%- endif %}
 
 ),
