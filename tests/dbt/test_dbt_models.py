@@ -75,6 +75,22 @@ def test_duplicate_leads_are_merged_within_window(dbt_build):
     assert sum(1 for v in merged.values() if v[1]) == 1
 
 
+def test_match_key_hash_groups_leads_by_email_and_company_regardless_of_case(dbt_build):
+    """base_crm__leads' match_key_hash (what int_leads__merged groups by) against the rule written
+    out here: same normalized email, same company trimmed and lowercased; null without an email."""
+    rows = dbt_build.query("select lead_id, email, company, match_key_hash from staging.stg_crm__leads")
+    keys = {lead_id: f"{email}|{(company or '').strip().lower()}" if email else None
+            for lead_id, email, company, _ in rows}
+    hashes = {lead_id: key_hash for lead_id, _, _, key_hash in rows}
+    assert {lead_id for lead_id, key in keys.items() if key is None} == \
+        {lead_id for lead_id, key_hash in hashes.items() if key_hash is None}
+    for a in keys:
+        for b in keys:
+            if keys[a] is not None and keys[b] is not None:
+                assert (keys[a] == keys[b]) == (hashes[a] == hashes[b]), (a, b)
+    assert hashes["L7"] == hashes["L8"]  # the fixture's duplicate pair
+
+
 def test_submissions_match_by_email_then_phone(dbt_build):
     rows = {r[0]: r[1:] for r in dbt_build.query(
         "select submission_id, lead_id, match_method from intermediate.int_submissions__matched_to_leads")}

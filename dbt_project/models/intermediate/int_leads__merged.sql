@@ -6,10 +6,11 @@
 -- never merged. The canonical lead carries the merged leads' journey.
 -- Partition-incremental (macros/partitions.sql): a partition is one match key (email and company),
 -- or one lead without an email, and a night walks only the partitions whose leads changed. The
--- partition is stored as a hash of its key (_partition_key), not as the key: the key holds the
--- e-mail, and a hash is a fraction of its size. Two keys with the same hash share a partition
--- (one digest, on the partition's first lead), which only means they are recomputed together; the
--- walk itself runs per match key.
+-- partition is stored as a hash of its key (_partition_key: the match_key_hash base_crm__leads
+-- computed when it cleaned the lead), not as the key: the key holds the e-mail, and a hash is a
+-- fraction of its size. Two keys with the same hash share a partition (one digest, on the
+-- partition's first lead), which only means they are recomputed together; the walk itself runs
+-- per match key.
 
 {%- set window_days = var('duplicate_lead_window_days', 30) %}
 
@@ -23,19 +24,16 @@
     )
 }}
 
-{#- every CRM lead with its match key: the row a partition's digest sums. Written out where it is
-    read rather than as one CTE: a CTE read twice is materialized, and 10M rows of it (e-mails in the
-    key) do not fit beside the rest in the 3 GB memory limit. -#}
+{#- every CRM lead with the hash of its match key (stored by base_crm__leads, macro
+    lead_match_key_hash): the row a partition's digest sums. The key itself (it holds the e-mail) is
+    built only for the leads that share a hash with another lead (`duplicate_candidates`). Written out where it is
+    read rather than as one CTE: a CTE read twice is materialized, 10M rows of it. -#}
 {%- set lead_rows %}
-    select
-        lead_id,
-        created_at,
-        case
-            when email is not null then {{ dbt.concat(["email", "'|'", "coalesce(lower(trim(company)), '')"]) }}
-        end as match_key
+    select lead_id, created_at, match_key_hash
     from {{ ref('stg_crm__leads') }}
 {%- endset %}
-{%- set partition_key = digest_text_hash("coalesce('key|' || lead_rows.match_key, 'lead|' || lead_rows.lead_id)") %}
+{%- set partition_key = "coalesce(cast(lead_rows.match_key_hash as " ~ digest_type() ~ "), "
+                        ~ digest_text_hash("'lead|' || lead_rows.lead_id") ~ ")" %}
 
 {#- `from (lead_rows) as lead_rows {{ changed_leads_only }}`: in an incremental run, the leads of the
     changed partitions that still exist -#}
@@ -85,7 +83,7 @@ leads as (
     select
         lead_rows.lead_id,
         lead_rows.created_at,
-        lead_rows.match_key,
+        lead_rows.match_key_hash,
         {{ partition_key }} as _partition_key,
         row_number() over (
             partition by {{ partition_key }} order by lead_rows.created_at, lead_rows.lead_id
@@ -100,29 +98,41 @@ leads as (
 
 ),
 
-duplicate_keys as (
+duplicate_key_hashes as (
 
-    -- match keys of more than one lead: the only ones a walk can merge
-    select lead_rows.match_key
+    -- match key hashes of more than one lead: only their keys can hold leads a walk merges
+    select lead_rows.match_key_hash
     from ({{ lead_rows }}) as lead_rows
     {{ changed_leads_only }}
-    {{ 'and' if is_incremental() else 'where' }} lead_rows.match_key is not null
-    group by lead_rows.match_key
+    {{ 'and' if is_incremental() else 'where' }} lead_rows.match_key_hash is not null
+    group by lead_rows.match_key_hash
     having count(*) > 1
+
+),
+
+duplicate_candidates as (
+
+    -- those leads with their match key (two keys sharing a hash are walked apart)
+    select
+        candidates.lead_id,
+        candidates.created_at,
+        {{ lead_match_key('candidates.email', 'candidates.company') }} as match_key
+    from {{ ref('stg_crm__leads') }} as candidates
+    where candidates.match_key_hash in (select match_key_hash from duplicate_key_hashes)
 
 ),
 
 ordered as (
 
     select
-        lead_rows.lead_id,
-        lead_rows.created_at,
-        lead_rows.match_key,
+        duplicate_candidates.lead_id,
+        duplicate_candidates.created_at,
+        duplicate_candidates.match_key,
         row_number() over (
-            partition by lead_rows.match_key order by lead_rows.created_at, lead_rows.lead_id
+            partition by duplicate_candidates.match_key
+            order by duplicate_candidates.created_at, duplicate_candidates.lead_id
         ) as key_rank
-    from ({{ lead_rows }}) as lead_rows
-    where lead_rows.match_key in (select match_key from duplicate_keys)
+    from duplicate_candidates
 
 ),
 
@@ -184,7 +194,7 @@ final as (
         end as merge_rule,
         cast(coalesce(walked_groups.merged_lead_count, 1) as {{ dbt.type_int() }}) as merged_lead_count,
         case
-            when leads.match_key is null then null
+            when leads.match_key_hash is null then null
             when walked_groups.lead_id is null then 0
             else {{ days_between('walked_groups.canonical_created_at', 'leads.created_at') }}
         end as days_after_canonical,

@@ -17,6 +17,7 @@ cleaned as (
         email,
         phone,
         company,
+        match_key_hash,
         title,
         industry,
         employees,

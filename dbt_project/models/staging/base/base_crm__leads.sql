@@ -1,5 +1,6 @@
 -- One row per lead id: its latest delivery (deleted ones included, flagged), columns cleaned and
--- contact data normalized. The view stg_crm__leads drops deleted leads and maps the status.
+-- contact data normalized, and the hash of the key that finds duplicate leads (int_leads__merged).
+-- The view stg_crm__leads drops deleted leads and maps the status.
 -- Incremental: a night reads only the rows of new loads, so the cost follows the delivery and not
 -- the history of nightly full exports kept in raw (macros/incremental.sql).
 
@@ -63,6 +64,16 @@ final as (
 
     from deduplicated
 
+),
+
+with_match_key as (
+
+    -- the duplicate matching key's hash (int_leads__merged), over the cleaned email and company
+    select
+        final.*,
+        {{ lead_match_key_hash('final.email', 'final.company') }} as match_key_hash
+    from final
+
 )
 
-select * from final
+select * from with_match_key
