@@ -71,6 +71,8 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
         "previous_version": str(result.previous_version) if result.previous_version else "none",
         # unchanged since the previous file (same digest): copied with it, not written again
         "tables_carried_over": len(result.carried_over),
+        # changed, but partition-incremental: only the rows that differ replaced (rows deleted + inserted)
+        "tables_patched": dg.MetadataValue.json(result.patched),
         "duration_s": round(time.monotonic() - started, 2),
     })
 
