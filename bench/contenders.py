@@ -208,6 +208,8 @@ def run_build(landing: Path, out: Path) -> dict:
     return {"success": outcome.success, "failures": outcome.failures, "failed_checks": outcome.failed_checks,
             "seconds": total, "import_seconds": t_import, "steps": steps,
             "dbt_node_seconds_total": round(sum(x[1] for x in dbt_nodes), 2), "dbt_top_nodes": dbt_nodes[:15],
+            # every node, slowest first: a node that leaves the top 15 still has its figure
+            "dbt_nodes": dbt_nodes,
             "dbt_node_count": len(dbt_nodes), "log_tail": buf.getvalue()[-3000:] if not outcome.success else ""}
 
 

@@ -217,7 +217,7 @@ def bench_size(size: str, reps: int, delta_reps: int, contenders: list[str],
                 row.update(success=out.get("success"), failures=out.get("failures"),
                            failed_checks=out.get("failed_checks"), steps=out.get("steps"),
                            import_s=out.get("import_seconds"), dbt_top_nodes=out.get("dbt_top_nodes"),
-                           dbt_node_seconds_total=out.get("dbt_node_seconds_total"))
+                           dbt_nodes=out.get("dbt_nodes"), dbt_node_seconds_total=out.get("dbt_node_seconds_total"))
                 try:
                     outputs["warehouse"], src = warehouse_outputs(out_dir)
                 except Exception as exc:  # build failed before dbt built the marts: nothing to compare
@@ -253,7 +253,7 @@ def bench_size(size: str, reps: int, delta_reps: int, contenders: list[str],
                 runs.append({"size": size, "rep": rep, "contender": "build", "kind": kind, "load1": load,
                              "delta_rows": delta_rows, "delta_rows_loaded": loaded, **fig, "success": out.get("success"),
                              "failures": out.get("failures"), "steps": out.get("steps"),
-                             "dbt_top_nodes": out.get("dbt_top_nodes"),
+                             "dbt_top_nodes": out.get("dbt_top_nodes"), "dbt_nodes": out.get("dbt_nodes"),
                              "dbt_node_seconds_total": out.get("dbt_node_seconds_total")})
                 print(f"[{size}] rep {rep} build/{kind} wall {fig['wall_s']:8.2f}s cpu {fig['cpu_s']:8.2f}s "
                       f"rss {fig['peak_rss_mb']:7.1f}MB (delta rows written {delta_rows}, loaded {loaded})", flush=True)
