@@ -42,7 +42,8 @@ import duckdb
 
 from orchestration.publish.catalog import read_table_digests
 from orchestration.publish.memory import limit_memory, spill_folder
-from orchestration.publish.patching import PATCH_LIMIT, is_patchable, patch_rows, read_patched_rows
+from orchestration.publish.patching import (PARTITION_DIGEST, PATCH_LIMIT, is_patchable, patch_rows,
+                                            read_patched_rows)
 from orchestration.sql import quote_ident, quote_literal
 
 PUBLISHED_NAME = "funnel.duckdb"
@@ -50,7 +51,7 @@ STORAGE_VERSION = "v1.0.0"
 BI_SCHEMAS = ("marts",)
 # warehouse-only columns: a partition-incremental mart's change-detection digest
 # (dbt_project/macros/partitions.sql) means nothing to a reader and is never published
-INTERNAL_COLUMNS = frozenset({"_partition_digest"})
+INTERNAL_COLUMNS = frozenset({PARTITION_DIGEST})
 _BUILD_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 ROW_ALIAS = "__funnel_whole_row"
 
