@@ -233,6 +233,26 @@
 {%- endmacro %}
 
 
+{#- hash of the columns `columns` of `alias`, in order (a null counts), stored with a row so that a
+    partition-incremental model reading it hashes one column instead of all of them; null on Spark,
+    like every digest there -#}
+{% macro hash_of_columns(alias, columns) -%}
+    {{ return(adapter.dispatch('hash_of_columns', 'funnel_warehouse')(alias, columns)) }}
+{%- endmacro %}
+
+{% macro default__hash_of_columns(alias, columns) -%}
+    hash({% for column in columns %}{{ alias }}.{{ column }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{% macro postgres__hash_of_columns(alias, columns) -%}
+    hashtextextended(cast(row({% for column in columns %}{{ alias }}.{{ column }}{{ ', ' if not loop.last }}{% endfor %}) as text), 0)
+{%- endmacro %}
+
+{% macro spark__hash_of_columns(alias, columns) -%}
+    cast(null as bigint)
+{%- endmacro %}
+
+
 {#- hash of one text value, in the type of row_hash -#}
 {% macro digest_text_hash(expr) -%}
     {{ return(adapter.dispatch('digest_text_hash', 'funnel_warehouse')(expr)) }}

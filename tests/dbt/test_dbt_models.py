@@ -91,6 +91,20 @@ def test_match_key_hash_groups_leads_by_email_and_company_regardless_of_case(dbt
     assert hashes["L7"] == hashes["L8"]  # the fixture's duplicate pair
 
 
+def test_content_hash_covers_every_column_of_the_lead_but_its_load_lineage(dbt_build):
+    """int_leads__resolved finds changed leads by content_hash alone: a column missing from it would
+    let a change of that column go unseen. The columns are read from the table, not the model."""
+    not_content = {"_source_file", "_source_row", "_load_id", "_loaded_at", "match_key_hash", "content_hash"}
+    columns = [c for (c,) in dbt_build.query(
+        "select column_name from duckdb_columns() where schema_name = 'staging' "
+        "and table_name = 'base_crm__leads' order by column_index") if c not in not_content]
+    assert {"lead_id", "email", "status", "converted_at", "is_deleted", "_source_system"} <= set(columns)
+    rows, stale, distinct = dbt_build.query(
+        f"select count(*), count(*) filter (where content_hash is distinct from hash({', '.join(columns)})), "
+        f"count(distinct content_hash) from staging.base_crm__leads")[0]
+    assert rows == 11 and stale == 0 and distinct == rows
+
+
 def test_submissions_match_by_email_then_phone(dbt_build):
     rows = {r[0]: r[1:] for r in dbt_build.query(
         "select submission_id, lead_id, match_method from intermediate.int_submissions__matched_to_leads")}

@@ -18,6 +18,7 @@ cleaned as (
         phone,
         company,
         match_key_hash,
+        content_hash,
         title,
         industry,
         employees,

@@ -1,5 +1,6 @@
 -- One row per lead id: its latest delivery (deleted ones included, flagged), columns cleaned and
--- contact data normalized, and the hash of the key that finds duplicate leads (int_leads__merged).
+-- contact data normalized, with two hashes computed once here: of the key that finds duplicate leads
+-- (int_leads__merged) and of the lead's content (int_leads__resolved's change detection).
 -- The view stg_crm__leads drops deleted leads and maps the status.
 -- Incremental: a night reads only the rows of new loads, so the cost follows the delivery and not
 -- the history of nightly full exports kept in raw (macros/incremental.sql).
@@ -66,14 +67,21 @@ final as (
 
 ),
 
-with_match_key as (
+with_hashes as (
 
-    -- the duplicate matching key's hash (int_leads__merged), over the cleaned email and company
     select
         final.*,
-        {{ lead_match_key_hash('final.email', 'final.company') }} as match_key_hash
+        -- the duplicate matching key's hash (int_leads__merged), over the cleaned email and company
+        {{ lead_match_key_hash('final.email', 'final.company') }} as match_key_hash,
+        -- the hash of the lead's content, load lineage left out, so that a model which recomputes
+        -- a lead when it changes (int_leads__resolved) compares 8 bytes a lead, not every column
+        {{ hash_of_columns('final', [
+            'lead_id', 'owner_id', 'campaign_id', 'converted_opportunity_id', 'converted_account_id',
+            'full_name', 'email', 'phone', 'company', 'title', 'industry', 'employees', 'annual_revenue',
+            'country', 'region', 'city', 'lead_source', 'status', 'disqualify_reason', 'is_converted',
+            'is_deleted', 'created_at', 'converted_at', '_source_system']) }} as content_hash
     from final
 
 )
 
-select * from with_match_key
+select * from with_hashes
