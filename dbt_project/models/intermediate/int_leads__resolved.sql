@@ -23,11 +23,19 @@
     anyway, so its common_subplan optimizer is off for this model (macros/optimizers.sql): at 10M
     leads a night without changes took 22.6 s with it, 6.8 s without, and a full build 44.0 and
     42.7 s. -#}
-{%- set member_rows %}
-    select
+{%- set member_of_canonical_lead %}
         merged.canonical_lead_id as lead_id,
         leads.lead_id as member_lead_id,
         merged.is_duplicate,
+{%- endset %}
+{%- set members_under_canonical_leads %}
+    from {{ ref('stg_crm__leads') }} as leads
+    inner join {{ ref('int_leads__merged') }} as merged
+        on leads.lead_id = merged.lead_id
+{%- endset %}
+{%- set member_rows %}
+    select
+        {{- member_of_canonical_lead }}
         leads.owner_id,
         leads.campaign_id,
         leads.converted_opportunity_id,
@@ -51,9 +59,7 @@
         leads.created_at,
         leads.converted_at,
         leads._source_system
-    from {{ ref('stg_crm__leads') }} as leads
-    inner join {{ ref('int_leads__merged') }} as merged
-        on leads.lead_id = merged.lead_id
+    {{- members_under_canonical_leads }}
 {%- endset %}
 
 {#- what a member row above is computed from, narrow: the hash base_crm__leads stored of the lead's
@@ -62,14 +68,10 @@
     10M leads reads a few columns instead of hashing every column of every lead. -#}
 {%- set member_digest_rows %}
     select
-        merged.canonical_lead_id as lead_id,
-        leads.lead_id as member_lead_id,
-        merged.is_duplicate,
+        {{- member_of_canonical_lead }}
         leads.content_hash,
         leads.stage_key
-    from {{ ref('stg_crm__leads') }} as leads
-    inner join {{ ref('int_leads__merged') }} as merged
-        on leads.lead_id = merged.lead_id
+    {{- members_under_canonical_leads }}
 {%- endset %}
 
 with
