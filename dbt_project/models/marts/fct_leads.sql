@@ -56,8 +56,13 @@ lead_input_digests as {{ not_materialized() }} (
     from {{ ref('int_stage_events__sequenced') }}
     where entity_type = 'lead' and _partition_digest is not null
     union all
+    -- the three first-contact columns it shows (not the digest of every activity: a follow-up call
+    -- changes no lead fact, and a one-day delta brought follow-ups to 69K otherwise unchanged leads)
     select contacts.lead_id, {{ row_hash('contacts') }}
-    from {{ ref('int_leads__first_contact') }} as contacts
+    from (
+        select lead_id, first_activity_at, hours_to_first_activity, is_contacted_within_sla
+        from {{ ref('int_leads__first_contact') }}
+    ) as contacts
     union all
     {{ lead_owner_digests() }}
     union all
