@@ -128,6 +128,7 @@ def test_an_empty_night_keeps_the_lead_chain_and_rebuilds_what_reads_the_clock(n
     # counted on (int_stage_events__sequenced) are not
     assert {"fct_stage_events", "fct_opportunities", "mart_stage_velocity"} <= rebuilt
     assert "int_stage_events__sequenced" in kept
+    assert "int_opportunities__facts" in kept  # fct_opportunities' facts but the age
     # nothing was delivered, so nothing was validated: the quality results (a source) are unchanged
     assert "mart_dq_trends" in kept
     assert len(kept) >= 50
