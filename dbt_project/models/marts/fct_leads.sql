@@ -56,8 +56,9 @@ lead_input_digests as {{ not_materialized() }} (
     from {{ ref('int_stage_events__sequenced') }}
     where entity_type = 'lead' and _partition_digest is not null
     union all
-    -- the three first-contact columns it shows (not the digest of every activity: a follow-up call
-    -- changes no lead fact, and a one-day delta brought follow-ups to 69K otherwise unchanged leads)
+    -- the three first-contact columns it shows, not the whole row: its activity_count moves with
+    -- every follow-up call, which changes no lead fact (a one-day delta at 10M leads brought
+    -- follow-ups to 69K otherwise unchanged leads)
     select contacts.lead_id, {{ row_hash('contacts') }}
     from (
         select lead_id, first_activity_at, hours_to_first_activity, is_contacted_within_sla
