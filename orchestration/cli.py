@@ -239,7 +239,7 @@ def rollback(
     build_id: Optional[str] = typer.Option(None, "--build-id", help="Version to restore (default: the previous one)."),
 ):
     """Swap a previously published version back in."""
-    from orchestration.publish.duckdb_file import rollback as do_rollback
+    from orchestration.publish.versions import rollback as do_rollback
 
     try:
         chosen = do_rollback(out, build_id)

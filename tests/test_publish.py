@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orchestration.publish.duckdb_file import list_versions, publish_marts, published_build_id, rollback
+from orchestration.publish.duckdb_file import publish_marts
+from orchestration.publish.versions import list_versions, published_build_id, rollback
 
 
 def _private_warehouse(path, n_rows: int) -> None:

@@ -61,12 +61,13 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     build_id = new_build_id(context.run_id)
     result = publish_marts(Path(warehouse.path), Path(publisher.out_dir), build_id,
                            keep_versions=publisher.keep_versions, extra_info={"run_id": context.run_id})
-    preview = "\n".join(f"| marts.{t.split('.', 1)[1]} | {n} |" for t, n in result.tables.items())
+    # the marts, and the tables of the marts published as views (their rows counted once)
+    preview = "\n".join(f"| {t} | {n} |" for t, n in result.tables.items())
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(result.path)),
         "build_id": build_id,
         "tables": len(result.tables),
-        "dagster/row_count": sum(result.tables.values()),
+        "dagster/row_count": sum(n for t, n in result.tables.items() if t.startswith("marts.")),
         "table_rows": dg.MetadataValue.md("| table | rows |\n|---|---|\n" + preview),
         "previous_version": str(result.previous_version) if result.previous_version else "none",
         # unchanged since the previous file (same digest): copied with it, not written again

@@ -82,16 +82,19 @@ def read_table_digests(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
 
 
 def read_build(con: duckdb.DuckDBPyConnection) -> PublishedBuild:
-    """The build id (from ``meta.build_info``) and every table of schema ``marts`` with its columns."""
+    """The build id (from ``meta.build_info``) and every mart (table or view of schema ``marts``) with
+    its columns."""
     try:
         build_id, published_at, tables = con.execute(
             "select build_id, published_at, tables from meta.build_info").fetchone()
     except (duckdb.Error, TypeError):
         raise PublishedFileError("the file has no meta.build_info row: it was not written by `funnel build`") from None
     counts = json.loads(tables) if isinstance(tables, str) else (tables or {})
+    # a mart is a table, or a view over a table of another schema (publish/live_views.py)
     names = [r[0] for r in con.execute(
         "select table_name from duckdb_tables() where schema_name = ? and database_name = current_database() "
-        "order by table_name", [MARTS_SCHEMA]).fetchall()]
+        "union all select view_name from duckdb_views() where schema_name = ? "
+        "and database_name = current_database() and not internal order by 1", [MARTS_SCHEMA, MARTS_SCHEMA]).fetchall()]
     marts = []
     for name in names:
         columns = tuple(Column(n, t) for n, t in con.execute(

@@ -20,7 +20,10 @@ size from night to night; a file more than half free (published by an older vers
 anew once.
 A changed table that is partition-incremental in the warehouse (``fct_leads``) is not written
 whole: only its rows that differ are replaced in the copy (``patching``), within a limit after
-which it is written whole again.
+which it is written whole again. A mart that is a view over one table in the warehouse, because a
+column of it reads the clock (``fct_stage_events``), is published as that view over a copy of that
+table, under the table's own schema and name (``live_views``): the table is carried over or
+patched like a mart, and only the view is written again every night.
 
 Storage format: written with DuckDB's v1.0.0 storage version (format 64) so that BI drivers
 bundling DuckDB 0.10 or newer (DBeaver/JDBC, Metabase's DuckDB driver, ODBC builds, duckdb-engine)
@@ -41,12 +44,13 @@ from pathlib import Path
 import duckdb
 
 from orchestration.publish.catalog import read_table_digests
+from orchestration.publish.live_views import LiveView, create_live_view, plan_live_view, view_digest
 from orchestration.publish.memory import limit_memory, spill_folder
 from orchestration.publish.patching import (PARTITION_DIGEST, PATCH_LIMIT, is_patchable, patch_rows,
                                             read_patched_rows)
+from orchestration.publish.versions import PUBLISHED_NAME, fsync_dir, fsync_file, keep_previous
 from orchestration.sql import quote_ident, quote_literal
 
-PUBLISHED_NAME = "funnel.duckdb"
 STORAGE_VERSION = "v1.0.0"
 BI_SCHEMAS = ("marts",)
 # warehouse-only columns: a partition-incremental mart's change-detection digest
@@ -74,32 +78,6 @@ def new_build_id(run_id: str | None = None, now: datetime | None = None) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{suffix}"
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-
-
-def published_build_id(path: Path) -> str | None:
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        return con.execute("select build_id from meta.build_info").fetchone()[0]
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-
-
 def publish_marts(warehouse: Path, out_dir: Path, build_id: str, *, keep_versions: int = 7,
                   extra_info: dict | None = None) -> PublishResult:
     """Copy the BI-facing schemas of ``warehouse`` into a fresh file and swap it in atomically."""
@@ -123,29 +101,31 @@ def publish_marts(warehouse: Path, out_dir: Path, build_id: str, *, keep_version
             raise
         con.close()
     try:  # until the swap, a failure (disk full, I/O error, read-only folder) leaves only the old file
-        _fsync_file(tmp)
-        previous = _keep_previous(final, out_dir, keep_versions)
+        fsync_file(tmp)
+        previous = keep_previous(final, out_dir, keep_versions)
         os.replace(tmp, final)
     except BaseException:
         _remove(tmp)
         raise
-    _fsync_dir(out_dir)
+    fsync_dir(out_dir)
     return PublishResult(final, build_id, tables, previous, carried, patched)
 
 
 def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, final: Path, tmp: Path, build_id: str,
                      tables: dict[str, int], carried: list[str], patched: dict[str, int],
                      extra_info: dict | None) -> None:
-    """Fill the new file ``tmp`` with every table of the BI-facing schemas of ``warehouse``.
+    """Fill the new file ``tmp`` with every table and view of the BI-facing schemas of ``warehouse``.
 
     Starts from a copy of the published ``final`` when its digests can be trusted, and then
     writes only the tables that differ (partition-incremental ones: only their rows that differ);
-    otherwise from an empty file.
+    otherwise from an empty file. Views are written again every time.
     """
     con.execute("set enable_progress_bar = false")
     con.execute(f"attach {quote_literal(str(warehouse))} as src (read_only)")
-    digests = {f"{schema}.{name}": table_digest(con, "src", schema, name)
-               for schema in BI_SCHEMAS for name in _relation_names(con, "src", schema)}
+    views, written = _plan_relations(con)
+    digests = {f"{schema}.{name}": table_digest(con, "src", schema, name) for schema, name in written}
+    for view in views.values():
+        digests[view.key] = view_digest(con, "src", view, digests[view.base_key])
     previous = _previous_digests(final)
     if previous is not None:
         shutil.copyfile(final, tmp)
@@ -160,17 +140,20 @@ def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, final: Pat
     patched_before = read_patched_rows(con, "pub")
     patched_rows: dict[str, int] = {}  # per table kept from the copy, rows patched since written whole
     con.execute("drop schema if exists pub.meta cascade")
-    to_patch = []
     for schema in BI_SCHEMAS:
         con.execute(f"create schema if not exists pub.{quote_ident(schema)}")
-        for name in _table_names(con, "pub", schema):  # gone from the warehouse, or to be rewritten
-            key = f"{schema}.{name}"
-            if digests.get(key) is not None and previous.get(key) == digests[key]:
-                patched_rows[key] = patched_before.get(key, 0)
-            elif _same_columns(previous.get(key), digests.get(key)) and is_patchable(con, "src", schema, name):
-                to_patch.append((schema, name))
-            else:
-                con.execute(f"drop table pub.{quote_ident(schema)}.{quote_ident(name)}")
+    for schema, name in _published_views(con, "pub"):  # written again below, with the night's "now"
+        con.execute(f"drop view pub.{quote_ident(schema)}.{quote_ident(name)}")
+    to_patch = []
+    for schema, name in _published_tables(con, "pub"):  # gone from the warehouse, or to be rewritten
+        key = f"{schema}.{name}"
+        if digests.get(key) is not None and previous.get(key) == digests[key] and key not in views:
+            patched_rows[key] = patched_before.get(key, 0)
+        elif key not in views and _same_columns(previous.get(key), digests.get(key)) \
+                and is_patchable(con, "src", schema, name):
+            to_patch.append((schema, name))
+        else:
+            con.execute(f"drop table pub.{quote_ident(schema)}.{quote_ident(name)}")
     # the dropped tables' blocks join the free list only at a checkpoint: without this one the
     # tables written next take new blocks at the end of the file, and a file copied night after
     # night grew by the size of every rewritten table (3.0 -> 4.5 -> 5.9 GiB in three nights at L)
@@ -181,21 +164,21 @@ def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, final: Pat
         if rows is not None:
             patched[key] = rows
             patched_rows[key] = patched_before.get(key, 0) + rows
-    for schema in BI_SCHEMAS:
-        present = set(_table_names(con, "pub", schema))
-        for name in _relation_names(con, "src", schema):
-            key = f"{schema}.{name}"
-            tables[key] = digests[key]["rows"]
-            if key in patched:
-                continue
-            if name in present:
-                carried.append(key)
-                continue
-            src, dst = f"src.{quote_ident(schema)}.{quote_ident(name)}", f"pub.{quote_ident(schema)}.{quote_ident(name)}"
-            con.execute(f"create table {dst} as {published_select(con, 'src', schema, name)}")
-            written = con.execute(f"select count(*) from {dst}").fetchone()[0]
-            if written != tables[key]:
-                raise RuntimeError(f"publishing {key} wrote {written} rows, the warehouse holds {tables[key]}")
+    present = set(_published_tables(con, "pub"))
+    for schema, name in written:
+        key = f"{schema}.{name}"
+        tables[key] = digests[key]["rows"]
+        if key in patched:
+            continue
+        if (schema, name) in present:
+            carried.append(key)
+            continue
+        _write_table(con, schema, name, tables[key])
+    for view in views.values():
+        tables[view.key] = digests[view.key]["rows"]
+        if not create_live_view(con, view, "pub", "src"):
+            _write_table(con, view.schema, view.name, tables[view.key])
+    _drop_empty_schemas(con, "pub")
     con.execute("create schema pub.meta")
     con.execute("create table pub.meta.build_info (build_id varchar, published_at timestamp, tables json, "
                 "info json, table_digests json, patched_rows json)")
@@ -205,6 +188,42 @@ def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, final: Pat
     con.execute("checkpoint pub")
     con.execute("detach pub")
     con.execute("detach src")
+
+
+def _plan_relations(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, LiveView], list[tuple[str, str]]]:
+    """The marts of the warehouse (``src``) to publish as views (live_views), by key, and the
+    (schema, name) of every table the new file holds: the other marts, and those views' tables."""
+    views = {}
+    for schema in BI_SCHEMAS:
+        for name in _view_names(con, "src", schema):
+            view = plan_live_view(con, "src", schema, name, BI_SCHEMAS, INTERNAL_COLUMNS)
+            if view is not None:
+                views[view.key] = view
+    written = [(schema, name) for schema in BI_SCHEMAS for name in _relation_names(con, "src", schema)
+               if f"{schema}.{name}" not in views]
+    return views, written + sorted({(v.base_schema, v.base_name) for v in views.values()})
+
+
+def _drop_empty_schemas(con: duckdb.DuckDBPyConnection, database: str) -> None:
+    """Drop the schemas left empty (that of a view's table no longer published); the BI schemas stay."""
+    kept = ", ".join(quote_literal(s) for s in ("main", "meta", *BI_SCHEMAS))
+    for (schema,) in con.execute(
+            f"select schema_name from duckdb_schemas() where database_name = ? and not internal "
+            f"and schema_name not in ({kept}) "
+            f"and schema_name not in (select schema_name from duckdb_tables() where database_name = ?) "
+            f"and schema_name not in (select schema_name from duckdb_views() where database_name = ?)",
+            [database, database, database]).fetchall():
+        con.execute(f"drop schema {quote_ident(database)}.{quote_ident(schema)}")
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, rows: int) -> None:
+    """Write warehouse relation ``schema.name`` whole into the new file, checking its row count."""
+    dst = f"pub.{quote_ident(schema)}.{quote_ident(name)}"
+    con.execute(f"create schema if not exists pub.{quote_ident(schema)}")
+    con.execute(f"create table {dst} as {published_select(con, 'src', schema, name)}")
+    written = con.execute(f"select count(*) from {dst}").fetchone()[0]
+    if written != rows:
+        raise RuntimeError(f"publishing {schema}.{name} wrote {written} rows, the warehouse holds {rows}")
 
 
 def _same_columns(previous: dict | None, current: dict | None) -> bool:
@@ -268,10 +287,29 @@ def _table_names(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> 
 
 def _relation_names(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:
     """Tables and views of one schema of the warehouse: a mart may be a view there (``fct_stage_events``
-    on DuckDB, whose rows change with the clock every night) and is published as a table all the same."""
+    on DuckDB, whose rows change with the clock every night); it is published as a view over a copy
+    of its table (live_views) or, when that cannot be done safely, as a table."""
     return sorted(_table_names(con, database, schema) + [r[0] for r in con.execute(
         "select view_name from duckdb_views() where database_name = ? and schema_name = ? and not internal",
         [database, schema]).fetchall()])
+
+
+def _view_names(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select view_name from duckdb_views() where database_name = ? and schema_name = ? and not internal "
+        "order by 1", [database, schema]).fetchall()]
+
+
+def _published_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
+    """(schema, table) of every table of the file outside ``meta``: the marts and the tables of the
+    marts published as views."""
+    return con.execute("select schema_name, table_name from duckdb_tables() where database_name = ? "
+                       "and schema_name <> 'meta' order by 1, 2", [database]).fetchall()
+
+
+def _published_views(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
+    return con.execute("select schema_name, view_name from duckdb_views() where database_name = ? "
+                       "and not internal and schema_name <> 'meta' order by 1, 2", [database]).fetchall()
 
 
 def _mostly_free(con: duckdb.DuckDBPyConnection, database: str) -> bool:
@@ -321,46 +359,3 @@ def remove_leftovers(out_dir: Path) -> list[Path]:
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
-
-
-def _keep_previous(final: Path, out_dir: Path, keep_versions: int) -> Path | None:
-    """Hard-link the current published file into versions/ before it is replaced; prune old ones."""
-    if not final.exists():
-        return None
-    versions = out_dir / "versions"
-    versions.mkdir(exist_ok=True)
-    old_id = published_build_id(final) or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-unknown")
-    kept = versions / f"funnel-{old_id}.duckdb"
-    if not kept.exists():
-        try:
-            os.link(final, kept)
-        except OSError:
-            import shutil
-
-            shutil.copy2(final, kept)
-    for stale in list_versions(out_dir)[keep_versions:]:
-        stale.unlink(missing_ok=True)
-    return kept
-
-
-def list_versions(out_dir: Path) -> list[Path]:
-    """Kept versions, newest first (build ids start with a UTC timestamp, so names sort by time)."""
-    return sorted((out_dir / "versions").glob("funnel-*.duckdb"), reverse=True)
-
-
-def rollback(out_dir: Path, build_id: str | None = None) -> Path:
-    """Swap a kept version back in (the newest one unless ``build_id`` names another)."""
-    versions = list_versions(out_dir)
-    if build_id:
-        versions = [v for v in versions if v.name == f"funnel-{build_id}.duckdb"]
-    if not versions:
-        raise FileNotFoundError(f"no kept version{' ' + build_id if build_id else ''} under {out_dir / 'versions'}")
-    chosen = versions[0]
-    tmp = out_dir / f".{PUBLISHED_NAME}.rollback.tmp"
-    import shutil
-
-    shutil.copy2(chosen, tmp)
-    _fsync_file(tmp)
-    os.replace(tmp, out_dir / PUBLISHED_NAME)
-    _fsync_dir(out_dir)
-    return chosen

@@ -24,7 +24,8 @@ def published_marts(published: Path) -> dict[str, tuple[list[str], Counter]]:
     con = duckdb.connect(str(published), read_only=True)
     try:
         names = [n for (n,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
+            # tables and views: a mart may be published as a view (orchestration/publish/live_views.py)
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
         out = {}
         for name in names:
             cur = con.execute(f'select * from marts."{name}"')

@@ -69,7 +69,8 @@ def _published_vs_warehouse(settings) -> dict:
     with duckdb.connect(str(settings.published), read_only=True) as published, \
             duckdb.connect(str(settings.warehouse), read_only=True) as warehouse:
         database = warehouse.execute("select current_database()").fetchone()[0]
-        for (name,) in published.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall():
+        for (name,) in published.execute(  # tables and views (orchestration/publish/live_views.py)
+                "select table_name from information_schema.tables where table_schema = 'marts'").fetchall():
             out[name] = (
                 published.execute(f'select count(*), coalesce(sum(hash(t)), 0) from marts."{name}" t').fetchone(),
                 warehouse.execute(f"select count(*), coalesce(sum(hash(t)), 0) "

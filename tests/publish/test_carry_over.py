@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.publish.duckdb_file import publish_marts, rollback
+from orchestration.publish.duckdb_file import publish_marts
+from orchestration.publish.versions import rollback
 
 
 def _warehouse(path, tables: dict[str, str]) -> None:
@@ -281,35 +282,3 @@ def test_only_the_changed_months_of_a_partitioned_mart_are_written_again(tmp_pat
     # another column type: hashes are not comparable, nothing is shared
     assert all(inodes[3][m] != inodes[2][m] for m in months)
     assert results[3].partitions_carried_over == {}
-
-
-def test_a_mart_that_is_a_view_in_the_warehouse_is_published_as_a_table(tmp_path):
-    """fct_stage_events is a view on DuckDB (its rows change with the clock every night): the file
-    holds it as a table with the view's rows, carried over while they stay the same."""
-    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
-
-    def night(offset: int):
-        _warehouse(wh, {"fct_leads": BIG})
-        con = duckdb.connect(str(wh))
-        con.execute("create schema intermediate")
-        con.execute("create table intermediate.entries as select range as n from range(1000)")
-        con.execute(f"create view marts.fct_stage_events as select n, n + {offset} as days from intermediate.entries")
-        con.close()
-
-    night(0)
-    publish_marts(wh, out, "20260101T000000Z-first")
-    night(0)
-    same = publish_marts(wh, out, "20260102T000000Z-second")
-    night(1)
-    changed = publish_marts(wh, out, "20260103T000000Z-third")
-
-    assert same.carried_over == ["marts.fct_leads", "marts.fct_stage_events"]
-    assert changed.carried_over == ["marts.fct_leads"]
-    assert changed.tables == {"marts.fct_leads": 200000, "marts.fct_stage_events": 1000}
-    con = duckdb.connect(str(out / "funnel.duckdb"), read_only=True)
-    assert con.execute("select table_type from information_schema.tables "
-                       "where table_name = 'fct_stage_events'").fetchall() == [("BASE TABLE",)]
-    assert con.execute("select count(*), sum(days - n) from marts.fct_stage_events").fetchone() == (1000, 1000)
-    assert con.execute("select count(*) from information_schema.tables where table_schema = 'intermediate'"
-                       ).fetchone()[0] == 0
-    con.close()
