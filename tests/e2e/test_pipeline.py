@@ -94,8 +94,14 @@ def test_stage_conversion_rates_match_the_planted_rates_within_sampling_error(bu
 def test_published_file_holds_only_bi_schemas_and_no_raw_pii(built):
     settings, _, _ = built
     con = _published(settings)
-    schemas = {r[0] for r in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
-    assert schemas == {"marts", "meta"}
+    relations = set(con.execute("select table_schema, table_name, table_type from information_schema.tables").fetchall())
+    assert {schema for schema, _, _ in relations} == {"marts", "meta", "intermediate"}
+    # the two clock-reading marts are views over copies of their warehouse tables, which are the
+    # only other tables (orchestration/publish/live_views.py)
+    assert {(schema, name) for schema, name, kind in relations if kind == "VIEW"} == {
+        ("marts", "fct_stage_events"), ("marts", "fct_opportunities")}
+    assert {name for schema, name, _ in relations if schema == "intermediate"} == {
+        "int_stage_events__sequenced", "int_opportunities__facts"}
     con.close()
 
 
