@@ -174,10 +174,18 @@ def _copy_bi_schemas(con: duckdb.DuckDBPyConnection, warehouse: Path, final: Pat
             carried.append(key)
             continue
         _write_table(con, schema, name, tables[key])
+    failed = []
     for view in views.values():
         tables[view.key] = digests[view.key]["rows"]
-        if not create_live_view(con, view, "pub", "src"):
+        if not create_live_view(con, view, "pub", "src"):  # e.g. it reads a column never published
             _write_table(con, view.schema, view.name, tables[view.key])
+            failed.append(view)
+    for base in {v.base_key for v in failed} - {v.base_key for v in views.values() if v not in failed}:
+        con.execute(f"drop table pub.{'.'.join(quote_ident(part) for part in base.split('.', 1))}")
+        tables.pop(base)
+        digests.pop(base)
+        carried[:] = [key for key in carried if key != base]
+        patched.pop(base, None)
     _drop_empty_schemas(con, "pub")
     con.execute("create schema pub.meta")
     con.execute("create table pub.meta.build_info (build_id varchar, published_at timestamp, tables json, "

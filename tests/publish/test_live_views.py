@@ -163,3 +163,21 @@ def test_parquet_exports_the_view_not_its_table_and_shares_its_files_only_while_
         assert con.execute(f"select count(*), sum(hours_open) from "
                            f"read_parquet('{out}/parquet/fct_stage_events/*.parquet')").fetchone() == \
                (ENTRIES, (HOURS_TO_FEB_1 + 24) * ENTRIES - sum(range(ENTRIES)))
+
+
+def test_a_view_that_cannot_be_created_over_the_published_table_is_published_as_a_table(tmp_path):
+    """The view shows the internal digest column, which is never published: no view over the copy
+    can show it, so the mart is written as a table (without that column) and the copy is dropped."""
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
+    _warehouse(wh, extra_columns=", cast(range as hugeint) as _partition_digest",
+               view="create view marts.fct_stage_events as select n, label, _partition_digest, "
+                    "date_diff('hour', entered_at, timestamp '{now}') as hours_open from intermediate.entries")
+    result = publish_marts(wh, out, "20260101T000000Z-first")
+    assert _relations(out / "funnel.duckdb") == {"marts.fct_leads": "BASE TABLE",
+                                                 "marts.fct_stage_events": "BASE TABLE"}
+    assert set(result.tables) == {"marts.fct_leads", "marts.fct_stage_events"}
+    with duckdb.connect(str(out / "funnel.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*), sum(hours_open) from marts.fct_stage_events").fetchone() == \
+               (ENTRIES, HOURS_TO_FEB_1 * ENTRIES - sum(range(ENTRIES)))
+        assert "_partition_digest" not in {c for (c,) in con.execute(
+            "select column_name from duckdb_columns() where table_name = 'fct_stage_events'").fetchall()}
