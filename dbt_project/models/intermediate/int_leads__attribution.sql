@@ -142,8 +142,15 @@ cutoffs as (
 
 ranked as (
 
+    -- each touch with its lead's touch count and its rank as first and as last touch
     select
-        touches.*,
+        touches.lead_id,
+        touches.touch_type,
+        touches.touch_at,
+        touches.channel_key,
+        touches.campaign_id,
+        touches.campaign_name,
+        count(*) over (partition by touches.lead_id) as touch_count,
         row_number() over (
             partition by touches.lead_id
             order by
@@ -167,32 +174,52 @@ ranked as (
 
 ),
 
+first_and_last as (
+
+    -- one row per lead with touches: its first and last touch side by side. One read of the ranked
+    -- touches: read twice (a join per rank), DuckDB stored all of them, and at 10M leads (25M
+    -- touches) the full build ran out of its 3 GB memory limit
+    select
+        lead_id,
+        any_value(touch_count) as touch_count,
+        any_value(touch_type) filter (where first_rank = 1) as first_touch_type,
+        any_value(touch_at) filter (where first_rank = 1) as first_touch_at,
+        any_value(channel_key) filter (where first_rank = 1) as first_touch_channel_key,
+        any_value(campaign_id) filter (where first_rank = 1) as first_touch_campaign_id,
+        any_value(campaign_name) filter (where first_rank = 1) as first_touch_campaign_name,
+        any_value(touch_type) filter (where last_rank = 1) as last_touch_type,
+        any_value(touch_at) filter (where last_rank = 1) as last_touch_at,
+        any_value(channel_key) filter (where last_rank = 1) as last_touch_channel_key,
+        any_value(campaign_id) filter (where last_rank = 1) as last_touch_campaign_id,
+        any_value(campaign_name) filter (where last_rank = 1) as last_touch_campaign_name
+    from ranked
+    where first_rank = 1 or last_rank = 1
+    group by lead_id
+
+),
+
 final as (
 
     select
         leads.lead_id,
-        count_touches.touch_count,
-        first_touch.touch_type as first_touch_type,
-        first_touch.touch_at as first_touch_at,
-        first_touch.channel_key as first_touch_channel_key,
-        first_touch.campaign_id as first_touch_campaign_id,
-        first_touch.campaign_name as first_touch_campaign_name,
-        last_touch.touch_type as last_touch_type,
-        last_touch.touch_at as last_touch_at,
-        last_touch.channel_key as last_touch_channel_key,
-        last_touch.campaign_id as last_touch_campaign_id,
-        last_touch.campaign_name as last_touch_campaign_name,
+        first_and_last.touch_count,
+        first_and_last.first_touch_type,
+        first_and_last.first_touch_at,
+        first_and_last.first_touch_channel_key,
+        first_and_last.first_touch_campaign_id,
+        first_and_last.first_touch_campaign_name,
+        first_and_last.last_touch_type,
+        first_and_last.last_touch_at,
+        first_and_last.last_touch_channel_key,
+        first_and_last.last_touch_campaign_id,
+        first_and_last.last_touch_campaign_name,
         cutoffs.conversion_at,
         input_digests._partition_digest
     from leads
     inner join input_digests
         on leads.lead_id = input_digests.lead_id
-    left join (select lead_id, count(*) as touch_count from touches group by lead_id) as count_touches
-        on leads.lead_id = count_touches.lead_id
-    left join ranked as first_touch
-        on leads.lead_id = first_touch.lead_id and first_touch.first_rank = 1
-    left join ranked as last_touch
-        on leads.lead_id = last_touch.lead_id and last_touch.last_rank = 1
+    left join first_and_last
+        on leads.lead_id = first_and_last.lead_id
     left join cutoffs
         on leads.lead_id = cutoffs.lead_id
 
