@@ -66,7 +66,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(result.path)),
         "build_id": build_id,
-        "tables": len(result.tables),
+        "tables": sum(1 for t in result.tables if t.startswith("marts.")),  # the marts, tables or views
         "dagster/row_count": sum(n for t, n in result.tables.items() if t.startswith("marts.")),
         "table_rows": dg.MetadataValue.md("| table | rows |\n|---|---|\n" + preview),
         "previous_version": str(result.previous_version) if result.previous_version else "none",

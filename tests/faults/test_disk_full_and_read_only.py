@@ -126,8 +126,8 @@ def test_a_failure_at_the_swap_itself_leaves_the_old_file_and_no_debris(warehous
     def fail(*args, **kwargs):
         raise error
 
-    target = {"replace": (duckdb_file.os, "replace"), "fsync": (duckdb_file, "_fsync_file"),
-              "keep_previous": (duckdb_file, "_keep_previous")}[where]
+    target = {"replace": (duckdb_file.os, "replace"), "fsync": (duckdb_file, "fsync_file"),
+              "keep_previous": (duckdb_file, "keep_previous")}[where]
     monkeypatch.setattr(*target, fail)
     with pytest.raises(OSError) as info:
         publish_marts(small, out, "20260102T000000Z-tonight")

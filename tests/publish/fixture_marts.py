@@ -6,6 +6,7 @@
   newlines, empty vs null strings, ``\\N``, unicode, NaN/±inf, decimals, hugeint, timestamps with
   and without time zone, intervals, uuids, blobs, lists, structs, JSON, a column name with quotes.
 - ``raw``/``staging`` schemas with PII that must never be published.
+- ``fct_event_ages``: a view over ``intermediate.int_event_entries`` (744 - i hours open at "now").
 """
 
 from __future__ import annotations
@@ -103,6 +104,13 @@ def create_private_warehouse(path: Path, *, build_tag: str = "b1", extra_rows: i
         date '2026-01-01' + (i % 180)::integer as event_date, (i * 7 % 1000) / 10.0 as amount
         from range({100 + extra_rows}) r(i)""")
     con.execute(TYPE_ZOO)
+    # a mart that is a view over a table of another schema, with a "now" literal (as fct_stage_events):
+    # published as that view over a copy of the table (orchestration/publish/live_views.py)
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.int_event_entries as select i as entry_id, "
+                "timestamp '2026-01-01' + to_hours(i) as entered_at from range(100) r(i)")
+    con.execute("create view marts.fct_event_ages as with entries as (select * from intermediate.int_event_entries) "
+                "select entry_id, date_diff('hour', entered_at, timestamp '2026-02-01') as hours_open from entries")
     con.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -58,7 +59,10 @@ def test_all_outputs_carry_the_same_build_and_say_what_they_wrote(tmp_path):
     assert parquet["dagster/row_count"] == duck["dagster/row_count"] and parquet["files"] == duck["tables"]
     assert parquet["duration_s"] >= 0 and report["duration_s"] >= 0
     assert report["sections_drawn"] == 8 and report["sections_not_available"] == {}
-    assert (tmp_path / "out" / "parquet" / "manifest.json").exists()
+    manifest = json.loads((tmp_path / "out" / "parquet" / "manifest.json").read_text())
+    # the mart published as a view is exported with its rows, the table under it is not
+    assert manifest["marts"]["fct_event_ages"]["rows"] == 100 and "int_event_entries" not in manifest["marts"]
+    assert duck["tables"] == len(manifest["marts"])
     assert (tmp_path / "out" / "report" / "funnel_report.zh.html").exists()
     postgres = _metadata(result, "postgres")
     assert postgres["status"] == "skipped" and UNSET_ENV in postgres["note"]
@@ -74,7 +78,9 @@ def test_postgres_output_publishes_when_the_url_is_set_and_never_shows_it(tmp_pa
     with pg_database.connect() as pg:
         reached = [r[0] for r in pg.execute("select sum(reached_count) from marts.mart_funnel_cohort "
                                             "group by stage_order order by stage_order").fetchall()]
+        ages = pg.execute("select count(*), sum(hours_open) from marts.fct_event_ages").fetchone()
     assert reached == EXPECTED_REACHED
+    assert ages == (100, 744 * 100 - sum(range(100)))  # entry i entered 2026-01-01 + i hours
     events = "\n".join(str(e) for e in result.all_events)
     assert pg_database.password not in events and pg_database.url not in events
 
