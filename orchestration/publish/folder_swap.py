@@ -17,6 +17,8 @@ import shutil
 import time
 from pathlib import Path
 
+from orchestration.publish.versions import fsync_dir
+
 _STAGING_PREFIX = ".tmp-"
 _STALE_STAGING_SECONDS = 3600
 
@@ -54,7 +56,7 @@ def swap_in(out_dir: Path, name: str, staged: Path, *, keep: int = 2) -> Path:
     except BaseException:
         tmp_link.unlink(missing_ok=True)
         raise
-    _fsync_dir(out_dir)
+    fsync_dir(out_dir)
     _prune(builds_dir(out_dir, name), version, keep)
     return version
 
@@ -99,12 +101,4 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(dirpath))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_dir(Path(dirpath))
