@@ -176,22 +176,23 @@ ranked as (
 
 first_and_last as (
 
-    -- one row per lead with touches: its first and last touch side by side. One read of the ranked
-    -- touches: read twice (a join per rank), DuckDB stored all of them, and at 10M leads (25M
-    -- touches) the full build ran out of its 3 GB memory limit
+    -- one row per lead with touches: its first and last touch side by side (rank 1 is one row, so
+    -- max() returns its value, null included; any_value is not on every engine). One read of the
+    -- ranked touches: read twice (a join per rank), DuckDB stored all of them, and at 10M leads
+    -- (25M touches) the full build ran out of its 3 GB memory limit
     select
         lead_id,
-        any_value(touch_count) as touch_count,
-        any_value(touch_type) filter (where first_rank = 1) as first_touch_type,
-        any_value(touch_at) filter (where first_rank = 1) as first_touch_at,
-        any_value(channel_key) filter (where first_rank = 1) as first_touch_channel_key,
-        any_value(campaign_id) filter (where first_rank = 1) as first_touch_campaign_id,
-        any_value(campaign_name) filter (where first_rank = 1) as first_touch_campaign_name,
-        any_value(touch_type) filter (where last_rank = 1) as last_touch_type,
-        any_value(touch_at) filter (where last_rank = 1) as last_touch_at,
-        any_value(channel_key) filter (where last_rank = 1) as last_touch_channel_key,
-        any_value(campaign_id) filter (where last_rank = 1) as last_touch_campaign_id,
-        any_value(campaign_name) filter (where last_rank = 1) as last_touch_campaign_name
+        max(touch_count) as touch_count,
+        max(case when first_rank = 1 then touch_type end) as first_touch_type,
+        max(case when first_rank = 1 then touch_at end) as first_touch_at,
+        max(case when first_rank = 1 then channel_key end) as first_touch_channel_key,
+        max(case when first_rank = 1 then campaign_id end) as first_touch_campaign_id,
+        max(case when first_rank = 1 then campaign_name end) as first_touch_campaign_name,
+        max(case when last_rank = 1 then touch_type end) as last_touch_type,
+        max(case when last_rank = 1 then touch_at end) as last_touch_at,
+        max(case when last_rank = 1 then channel_key end) as last_touch_channel_key,
+        max(case when last_rank = 1 then campaign_id end) as last_touch_campaign_id,
+        max(case when last_rank = 1 then campaign_name end) as last_touch_campaign_name
     from ranked
     where first_rank = 1 or last_rank = 1
     group by lead_id
