@@ -69,6 +69,15 @@ def open_published(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
 
 
+def relation_columns(con: duckdb.DuckDBPyConnection, database: str, schema: str,
+                     name: str) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of every column of a table or view of an attached database, in order."""
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, name]).fetchall()
+
+
 def read_table_digests(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     """Per table (``marts.<name>``) the content digest the publish recorded; {} for an older file."""
     try:

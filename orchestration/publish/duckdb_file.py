@@ -43,7 +43,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish.catalog import read_table_digests
+from orchestration.publish.catalog import read_table_digests, relation_columns
 from orchestration.publish.live_views import LiveView, create_live_view, plan_live_view, view_digest
 from orchestration.publish.memory import limit_memory, spill_folder
 from orchestration.publish.patching import (PARTITION_DIGEST, PATCH_LIMIT, is_patchable, patch_rows,
@@ -261,7 +261,7 @@ def table_digest(con: duckdb.DuckDBPyConnection, database: str, schema: str, nam
     A sum, not an XOR: two equal rows would cancel out of an XOR. DuckDB's ``hash`` is the same in
     every process of one DuckDB version; another version gives other sums, i.e. a full rewrite.
     """
-    columns = [c for c in _columns(con, database, schema, name) if c[0] not in INTERNAL_COLUMNS]
+    columns = [c for c in relation_columns(con, database, schema, name) if c[0] not in INTERNAL_COLUMNS]
     # the alias names the whole row; a column of the same name would shadow it (hence not `t`)
     rows, total = con.execute(
         f"select count(*), coalesce(sum(hash({ROW_ALIAS})::hugeint), 0)::varchar "
@@ -274,17 +274,10 @@ def table_digest(con: duckdb.DuckDBPyConnection, database: str, schema: str, nam
 def published_select(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> str:
     """``select`` of the columns of one warehouse table that are published (INTERNAL_COLUMNS left out)."""
     relation = f"{quote_ident(database)}.{quote_ident(schema)}.{quote_ident(name)}"
-    columns = [column for column, _ in _columns(con, database, schema, name)]
+    columns = [column for column, _ in relation_columns(con, database, schema, name)]
     if not INTERNAL_COLUMNS.intersection(columns):
         return f"select * from {relation}"
     return f"select {', '.join(quote_ident(c) for c in columns if c not in INTERNAL_COLUMNS)} from {relation}"
-
-
-def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> list[tuple[str, str]]:
-    return con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
-        [database, schema, name]).fetchall()
 
 
 def _table_names(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:

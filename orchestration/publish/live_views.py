@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from orchestration.publish.catalog import relation_columns
 from orchestration.sql import quote_ident
 
 _CREATE_VIEW = re.compile(r'^\s*create\s+view\s+(?:"(?:[^"]|"")*"|[^\s."]+)\.(?:"(?:[^"]|"")*"|[^\s."(]+)\s+as\s+',
@@ -76,8 +77,8 @@ def plan_live_view(con: duckdb.DuckDBPyConnection, database: str, schema: str, n
     if not con.execute("select count(*) from duckdb_tables() where database_name = ? and schema_name = ? "
                        "and table_name = ?", [database, base_schema, base_name]).fetchone()[0]:
         return None  # a view over a view is published as a table
-    base_columns = _columns(con, database, base_schema, base_name)
-    shown = {column for column, _ in _columns(con, database, schema, name)}
+    base_columns = relation_columns(con, database, base_schema, base_name)
+    shown = {column for column, _ in relation_columns(con, database, schema, name)}
     hidden = [(c, t) for c, t in base_columns if c not in shown and c not in internal_columns]
     if any(not _CLOCK_INPUT_TYPES.match(t) for _, t in hidden):
         return None
@@ -93,7 +94,8 @@ def create_live_view(con: duckdb.DuckDBPyConnection, view: LiveView, published: 
         # created from inside the file: the query's schema-qualified table names resolve there
         con.execute(f"use {quote_ident(published)}")
         con.execute(f"create view {quote_ident(view.schema)}.{quote_ident(view.name)} as {view.query}")
-        same = (_columns(con, published, view.schema, view.name) == _columns(con, source, view.schema, view.name)
+        same = (relation_columns(con, published, view.schema, view.name)
+                == relation_columns(con, source, view.schema, view.name)
                 and _count(con, target) == _count(con, f"{quote_ident(source)}.{quote_ident(view.schema)}."
                                                          f"{quote_ident(view.name)}"))
     except duckdb.Error:
@@ -109,7 +111,7 @@ def view_digest(con: duckdb.DuckDBPyConnection, database: str, view: LiveView, b
     """The digest of a view published as a view (live_views): its rows are a function of its
     table's rows and its query, so a digest of those two stands for a digest of its rows (equal
     digests, equal rows), without hashing them. Never equal to a table's digest."""
-    columns = _columns(con, database, view.schema, view.name)
+    columns = relation_columns(con, database, view.schema, view.name)
     rows = con.execute(f"select count(*) from {quote_ident(database)}.{quote_ident(view.schema)}."
                        f"{quote_ident(view.name)}").fetchone()[0]
     of = json.dumps([base_digest, view.base_key, view.query])
@@ -150,12 +152,6 @@ def _tables_read(con: duckdb.DuckDBPyConnection, query: str) -> set[tuple[str, s
             return None
         tables.add((schema, table))
     return tables
-
-
-def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> list[tuple[str, str]]:
-    return con.execute("select column_name, data_type from duckdb_columns() where database_name = ? "
-                       "and schema_name = ? and table_name = ? order by column_index",
-                       [database, schema, name]).fetchall()
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
