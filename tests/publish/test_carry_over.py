@@ -173,7 +173,10 @@ def test_a_file_mostly_made_of_free_blocks_is_written_anew(tmp_path):
     assert free * 2 > total
     result = publish_marts(wh, out, "20260102T000000Z-second")
     assert result.carried_over == []
-    assert _blocks(out / "funnel.duckdb") == (fresh_total, 0)
+    total, free = _blocks(out / "funnel.duckdb")
+    # written anew: no free block, the size of a fresh write (one block more was seen once, in a
+    # full parallel test run: DuckDB's block allocation is not exactly the same from write to write)
+    assert free == 0 and fresh_total <= total <= fresh_total + 1, (total, free, fresh_total)
     assert _same_content(wh, out / "funnel.duckdb") == {"a"}
 
 
